@@ -1,0 +1,27 @@
+// Subscribing to the calendar queue, the same way in the API process (WORKER_MODE=inline) and in
+// `npm run worker`. Any number of processes may do this against one database: pg-boss hands each
+// job to one of them (SELECT ... FOR UPDATE SKIP LOCKED), and a job that fails or whose worker
+// dies is retried, so every job runs at least once, and once in the normal case.
+import type { PgBoss } from 'pg-boss'
+import { CALENDAR_CLEANUP_QUEUE, ICAL_QUEUE, type IcalJobData } from '../queue/queues.ts'
+import { icalJobHandler, type IcalJobDeps } from './job.ts'
+import { deleteCalendarsOlderThan } from './store.ts'
+
+export async function startCalendarWorkers (boss: PgBoss, deps: IcalJobDeps): Promise<void> {
+  const { worker, jobs } = deps.config
+  await boss.work<IcalJobData>(ICAL_QUEUE, {
+    batchSize: worker.batchSize,
+    localConcurrency: worker.concurrency,
+    // A full batch means more are waiting: fetch again at once instead of after a polling
+    // interval, so a backlog drains at the speed of the handler.
+    burstWhenBatchFull: true,
+    perJobResults: true
+  }, icalJobHandler(deps))
+
+  // Calendars are kept as long as their jobs: an hourly sweep removes the expired ones.
+  await boss.work(CALENDAR_CLEANUP_QUEUE, async () => {
+    const deleted = await deleteCalendarsOlderThan(deps.db, jobs.retentionDays)
+    if (deleted > 0) deps.logger.info({ deleted }, 'expired calendars deleted')
+  })
+  await boss.schedule(CALENDAR_CLEANUP_QUEUE, '17 * * * *')
+}

@@ -1,0 +1,136 @@
+// Configuration is read from the environment once, at start-up, validated against one schema,
+// and handed to everything else as a typed object. A bad value stops the process with a message
+// that names the variable; nothing reads process.env after this.
+import path from 'node:path'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+const Int = (min: number, max: number, fallback: number, description: string) =>
+  Type.Integer({ minimum: min, maximum: max, default: fallback, description })
+const Flag = (fallback: boolean, description: string) =>
+  Type.Boolean({ default: fallback, description })
+const OneOf = <T extends string>(values: readonly T[], fallback: T, description: string) =>
+  Type.Union(values.map((v) => Type.Literal(v)), { default: fallback, description })
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export const DATABASE_SSL_MODES = ['off', 'no-verify', 'verify'] as const
+
+/** Every environment variable the service reads, with its default. The README table mirrors it. */
+export const EnvSchema = Type.Object({
+  PORT: Int(0, 65535, 6400, 'HTTP port'),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP bind address (0.0.0.0 in containers)' }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+(/.*)?$', description: 'Base URL used in task_url/result_url; default: taken from the request' })),
+  TRUST_PROXY: Flag(false, 'Trust X-Forwarded-* headers (behind a load balancer)'),
+  LOG_LEVEL: OneOf(LOG_LEVELS, 'info', 'pino log level'),
+
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'Postgres connection URL; unset: embedded Postgres' })),
+  DATABASE_POOL_MAX: Int(1, 1000, 10, 'Connections in the API/worker query pool'),
+  DATABASE_SSL: OneOf(DATABASE_SSL_MODES, 'off', 'TLS to Postgres: off, no-verify (encrypt only) or verify (certificate and host name)'),
+  DATABASE_SSL_CA: Type.Optional(Type.String({ minLength: 1, description: 'PEM file of CA certificates for DATABASE_SSL=verify (e.g. the RDS bundle)' })),
+  MIGRATE_ON_START: Flag(true, 'Run database migrations at start-up'),
+
+  EMBEDDED_PG_DATA_DIR: Type.String({ minLength: 1, default: '.data/postgres', description: 'Data directory of the embedded Postgres' }),
+  EMBEDDED_PG_PORT: Int(1, 65535, 54329, 'Port of the embedded Postgres (127.0.0.1 only)'),
+
+  WORKER_MODE: OneOf(['inline', 'off'] as const, 'inline', 'inline: the API process also works calendar jobs; off: API only'),
+  WORKER_CONCURRENCY: Int(1, 64, 2, 'Parallel fetch loops per worker process (pg-boss localConcurrency)'),
+  WORKER_BATCH_SIZE: Int(1, 100, 10, 'Jobs fetched per loop (pg-boss batchSize)'),
+  SHUTDOWN_TIMEOUT_MS: Int(0, 600_000, 25_000, 'How long SIGTERM waits for active jobs before giving them back'),
+
+  ICAL_DELAY_MS: Int(0, 3_600_000, 0, 'Artificial delay inside each calendar job (to watch PENDING -> STARTED -> SUCCESS)'),
+  ICAL_PRODID: Type.String({ minLength: 1, default: '-//Taskoverflow Calendar//mxm.dk//', description: 'PRODID of generated calendars' }),
+  JOB_RETRY_LIMIT: Int(0, 100, 2, 'Retries of a failed calendar job'),
+  JOB_RETRY_DELAY_SECONDS: Int(0, 3600, 1, 'First retry delay; doubles with each retry (backoff)'),
+  JOB_EXPIRE_SECONDS: Int(1, 86_400, 900, 'A job active longer than this is failed and retried'),
+  JOB_RETENTION_DAYS: Int(1, 365, 7, 'How long finished jobs and their calendars are kept')
+})
+export type Env = Static<typeof EnvSchema>
+
+export interface Config {
+  http: { host: string, port: number, publicUrl: string | undefined, trustProxy: boolean }
+  logLevel: (typeof LOG_LEVELS)[number]
+  database: {
+    /** undefined until the entry point has chosen: DATABASE_URL or the embedded Postgres */
+    url: string | undefined
+    poolMax: number
+    ssl: { mode: (typeof DATABASE_SSL_MODES)[number], caFile: string | undefined }
+    migrateOnStart: boolean
+  }
+  embedded: { dataDir: string, port: number }
+  worker: { mode: 'inline' | 'off', concurrency: number, batchSize: number, shutdownTimeoutMs: number }
+  jobs: {
+    retryLimit: number
+    retryDelaySeconds: number
+    expireInSeconds: number
+    retentionDays: number
+    icalDelayMs: number
+  }
+  calendar: { prodId: string }
+}
+
+/** A Config whose database has been chosen; what buildApp and the worker need. */
+export type ReadyConfig = Config & { database: Config['database'] & { url: string } }
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Validate an environment (process.env in production, a literal in tests) into a Config. */
+export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const raw = pickKnown(EnvSchema, env)
+  const withDefaults = Value.Default(EnvSchema, raw)
+  const converted = Value.Convert(EnvSchema, withDefaults)
+  const problems = [...Value.Errors(EnvSchema, converted)].map((error) => {
+    const name = error.path.replace(/^\//, '')
+    const choices = (error.schema.anyOf as Array<{ const?: unknown }> | undefined)?.map((s) => s.const)
+    const message = choices ? `must be one of ${choices.join(', ')}` : error.message
+    return `${name}=${JSON.stringify(env[name])}: ${message}` +
+      (error.schema.description ? ` (${error.schema.description})` : '')
+  })
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`)
+  }
+  const e = converted as Env
+  if (e.DATABASE_SSL !== 'off' && e.DATABASE_URL === undefined) {
+    throw new ConfigError(`Invalid configuration:\n  DATABASE_SSL=${e.DATABASE_SSL} needs DATABASE_URL (the embedded Postgres has no TLS)`)
+  }
+  return {
+    http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), trustProxy: e.TRUST_PROXY },
+    logLevel: e.LOG_LEVEL,
+    database: {
+      url: e.DATABASE_URL,
+      poolMax: e.DATABASE_POOL_MAX,
+      ssl: { mode: e.DATABASE_SSL, caFile: e.DATABASE_SSL_CA },
+      migrateOnStart: e.MIGRATE_ON_START
+    },
+    embedded: { dataDir: path.resolve(cwd, e.EMBEDDED_PG_DATA_DIR), port: e.EMBEDDED_PG_PORT },
+    worker: {
+      mode: e.WORKER_MODE,
+      concurrency: e.WORKER_CONCURRENCY,
+      batchSize: e.WORKER_BATCH_SIZE,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS
+    },
+    jobs: {
+      retryLimit: e.JOB_RETRY_LIMIT,
+      retryDelaySeconds: e.JOB_RETRY_DELAY_SECONDS,
+      expireInSeconds: e.JOB_EXPIRE_SECONDS,
+      retentionDays: e.JOB_RETENTION_DAYS,
+      icalDelayMs: e.ICAL_DELAY_MS
+    },
+    calendar: { prodId: e.ICAL_PRODID }
+  }
+}
+
+export function withDatabaseUrl (config: Config, url: string): ReadyConfig {
+  return { ...config, database: { ...config.database, url } }
+}
+
+// Only the variables the schema knows, and an empty string counts as unset (as a shell's `VAR=`).
+function pickKnown (schema: TSchema & { properties: Record<string, TSchema> }, env: NodeJS.ProcessEnv) {
+  const picked: Record<string, string> = {}
+  for (const key of Object.keys(schema.properties)) {
+    const value = env[key]
+    if (value !== undefined && value !== '') picked[key] = value.trim()
+  }
+  return picked
+}

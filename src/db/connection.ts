@@ -1,0 +1,57 @@
+// One place that turns the database configuration into connection options, so the kysely pool,
+// pg-boss's pool and every listener connect the same way (URL, TLS, application name).
+import { readFileSync } from 'node:fs'
+import pg from 'pg'
+import { Kysely, PostgresDialect } from 'kysely'
+import type { ReadyConfig } from '../config.ts'
+import type { Database } from './schema.ts'
+
+const TIMESTAMP_OID = 1114
+const INT8_OID = 20
+
+export interface ConnectionOptions {
+  connectionString: string
+  ssl?: pg.ClientConfig['ssl']
+  application_name: string
+}
+
+export function connectionOptions (database: ReadyConfig['database'], applicationName: string): ConnectionOptions {
+  const options: ConnectionOptions = { connectionString: database.url, application_name: applicationName }
+  // 'off' leaves TLS to the URL (e.g. ?sslmode=require); the other modes set it explicitly.
+  if (database.ssl.mode === 'no-verify') options.ssl = { rejectUnauthorized: false }
+  if (database.ssl.mode === 'verify') {
+    options.ssl = {
+      rejectUnauthorized: true,
+      ...(database.ssl.caFile ? { ca: readFileSync(database.ssl.caFile, 'utf8') } : {})
+    }
+  }
+  return options
+}
+
+// Per-pool parsers (not pg's global ones, which pg-boss's pool shares): a naive timestamp stays
+// the exact text Postgres stored, only with the ISO "T", so no Date and no time zone ever touch
+// it; bigint counts we store fit comfortably in a double.
+const types = {
+  getTypeParser (oid: number, format?: 'text' | 'binary') {
+    if (oid === TIMESTAMP_OID) return (value: string) => value.replace(' ', 'T')
+    if (oid === INT8_OID) return (value: string) => Number(value)
+    return pg.types.getTypeParser(oid, format)
+  }
+} as pg.CustomTypesConfig
+
+export function createPool (database: ReadyConfig['database'], applicationName: string): pg.Pool {
+  const pool = new pg.Pool({
+    ...connectionOptions(database, applicationName),
+    max: database.poolMax,
+    connectionTimeoutMillis: 5000, // fail fast (503) rather than hang when the database is away
+    types
+  })
+  // An idle client losing its connection (database restart) must not crash the process;
+  // the pool replaces it and the next query reports the problem.
+  pool.on('error', () => {})
+  return pool
+}
+
+export function createDatabase (pool: pg.Pool): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+}

@@ -1,0 +1,40 @@
+// The tables this service owns, as kysely sees them. Timestamps are `timestamp without time zone`
+// holding UTC wall-clock time; the pool hands them over as ISO 8601 text without an offset
+// ("2023-02-27T00:00:00"), exactly as the API writes them (see connection.ts).
+import type { ColumnType, Generated, Kysely, Transaction } from 'kysely'
+
+export interface TodosTable {
+  id: Generated<number>
+  title: string
+  description: string | null
+  completed: Generated<boolean>
+  deadline_at: string | null
+  created_at: Generated<string>
+  updated_at: Generated<string>
+}
+
+/** One finished calendar: its size and the number of gzip chunks its body is stored in. */
+export interface CalendarsTable {
+  task_id: string
+  event_count: number
+  byte_length: number
+  gzip_byte_length: number
+  chunk_count: number
+  created_at: Generated<string>
+}
+
+/** Consecutive pieces of one gzip stream; concatenated in seq order they are the .ics file gzipped. */
+export interface CalendarChunksTable {
+  task_id: string
+  seq: number
+  data: ColumnType<Buffer, Buffer, never>
+}
+
+export interface Database {
+  todos: TodosTable
+  calendars: CalendarsTable
+  calendar_chunks: CalendarChunksTable
+}
+
+/** What repositories take: the database or a transaction on it. */
+export type Queryable = Kysely<Database> | Transaction<Database>

@@ -1,0 +1,51 @@
+// The HTTP surface: OpenAPI document and Swagger UI, the error policy, and every route under
+// /api/v1. It needs no database to be registered (handlers reach app.db and app.boss only when
+// called), which is how scripts/openapi.ts writes openapi.yaml without one.
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Config } from '../config.ts'
+import { calendarRoutes } from '../calendar/routes.ts'
+import { TaskCreated, TaskError, TaskStatusBody } from '../calendar/schemas.ts'
+import { healthRoutes } from '../health/routes.ts'
+import { todoRoutes } from '../todos/routes.ts'
+import { Todo } from '../todos/schemas.ts'
+import { errorHandler, notFoundHandler } from './errors.ts'
+import { ErrorResponse } from './schemas.ts'
+
+export const API_PREFIX = '/api/v1'
+export const API_VERSION = '1.0.0'
+
+export const httpApi = fp<Config>(async (app: FastifyInstance, config) => {
+  for (const schema of [ErrorResponse, Todo, TaskCreated, TaskStatusBody, TaskError]) app.addSchema(schema)
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'TaskOverflow API',
+        version: API_VERSION,
+        description: 'Todos, and calendars of them built asynchronously on a job queue that lives in Postgres (pg-boss).'
+      },
+      tags: [
+        { name: 'health', description: 'Is the service up' },
+        { name: 'todos', description: 'Create, read, update and delete todos' },
+        { name: 'calendar', description: 'Calendar (iCalendar) jobs: queue, follow, download, cancel' }
+      ]
+    },
+    // Name shared schemas after their $id: components/schemas/Todo rather than def-1.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) }
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler(notFoundHandler)
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'))
+
+  await app.register(async (api) => {
+    await api.register(healthRoutes)
+    await api.register(todoRoutes)
+    await api.register(calendarRoutes, { publicUrl: config.http.publicUrl })
+  }, { prefix: API_PREFIX })
+}, { name: 'http-api' })

@@ -1,0 +1,33 @@
+// Schema building blocks shared by every route: the error body and strings that Postgres can
+// store exactly as they were sent.
+import { Type, type Static, type TSchema, type StringOptions } from '@sinclair/typebox'
+
+export const ErrorResponse = Type.Object(
+  { error: Type.String({ description: 'What went wrong, for people' }) },
+  { $id: 'Error', additionalProperties: true, examples: [{ error: 'Todo not found' }] }
+)
+export const ErrorRef = Type.Ref(ErrorResponse)
+
+// A regex says little to a person: each pattern a schema uses is declared with the sentence a
+// validation error should say instead (see formatValidationError).
+const patternProblems = new Map<string, string>()
+export function pattern (regex: string, problem: string): string {
+  patternProblems.set(regex, problem)
+  return regex
+}
+export const patternProblem = (regex: string) => patternProblems.get(regex)
+
+// No NUL (Postgres text cannot hold it) and no unpaired UTF-16 surrogate (it cannot be encoded
+// as UTF-8, so it would come back altered). Everything else, emoji included, is kept as sent.
+export const STORABLE_TEXT_PATTERN = pattern('^[^\\u0000\\uD800-\\uDFFF]*$', 'must not contain NUL characters or unpaired UTF-16 surrogates')
+export const Text = (options: StringOptions = {}) => Type.String({ pattern: STORABLE_TEXT_PATTERN, ...options })
+
+/** `T | null`, as the JSON Schema type list ["t", "null"] (OpenAPI 3.1). */
+export const Nullable = <T extends TSchema & { type: string }>(schema: T) =>
+  Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, 'null'] })
+
+/** Every route may fail with these; 500 bodies never carry internals. */
+export const commonErrors = {
+  400: ErrorRef,
+  500: ErrorRef
+}

@@ -1,0 +1,98 @@
+// "Tell me when this job is done", answered by Postgres itself. A trigger on pg-boss's job table
+// NOTIFYs whenever a calendar job reaches a final state, whoever moved it there: a worker that
+// completed or failed it, the cancel endpoint, or pg-boss's supervisor expiring it. The
+// notification is sent when that transaction commits, so a status read after the wake-up sees
+// the final state. API processes LISTEN on one connection and wake the requests waiting on
+// `GET .../status?wait=N`; nothing polls the table.
+import type { Db } from 'pg-boss'
+import { ICAL_QUEUE } from './queues.ts'
+
+// Also named in db/migrations/0003_notify_job_settled.ts, which creates the trigger function.
+export const JOB_SETTLED_CHANNEL = 'taskoverflow_job_settled'
+const TRIGGER = 'taskoverflow_job_settled'
+
+/** Attach the trigger to pgboss.job once (idempotent, safe when several processes start at once). */
+export async function attachJobSettledTrigger (db: Db): Promise<void> {
+  await db.executeSql(`
+    DO $$
+    BEGIN
+      PERFORM pg_advisory_xact_lock(hashtext('${TRIGGER}'));
+      IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '${TRIGGER}' AND tgrelid = 'pgboss.job'::regclass) THEN
+        CREATE TRIGGER ${TRIGGER}
+          AFTER UPDATE OF state ON pgboss.job
+          FOR EACH ROW
+          WHEN (NEW.name = '${ICAL_QUEUE}'
+                AND NEW.state IN ('completed', 'failed', 'cancelled')
+                AND OLD.state IS DISTINCT FROM NEW.state)
+          EXECUTE FUNCTION taskoverflow_notify_job_settled();
+      END IF;
+    END
+    $$`)
+}
+
+export interface SettledWaitOptions {
+  timeoutMs: number
+  /** Ends the wait early, e.g. when the client goes away; also releases the waiter. */
+  signal?: AbortSignal
+}
+
+export class JobSettledListener {
+  readonly #waiters = new Map<string, Set<() => void>>()
+  #close: (() => Promise<void>) | undefined
+
+  /** Listen on pg-boss's own reconnecting LISTEN connection support (one extra connection). */
+  static async start (db: Db): Promise<JobSettledListener> {
+    if (!db.listen) throw new Error('this pg-boss database adapter cannot LISTEN')
+    const listener = new JobSettledListener()
+    // After a reconnect, notifications sent while disconnected are lost: wake everyone so each
+    // waiter re-reads its job's state.
+    const handle = await db.listen(JOB_SETTLED_CHANNEL, (id) => listener.#wake(id), () => listener.#wakeAll())
+    listener.#close = () => handle.close()
+    return listener
+  }
+
+  /**
+   * Resolves when the job settles, the timeout passes, the signal aborts or the listener closes.
+   * Registers synchronously: call it BEFORE reading the job's state, so a settle between that read
+   * and the wait cannot be missed.
+   */
+  settled (id: string, { timeoutMs, signal }: SettledWaitOptions): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#close === undefined || signal?.aborted) return resolve()
+      const waiters = this.#waiters.get(id) ?? new Set()
+      this.#waiters.set(id, waiters)
+      const done = () => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', done)
+        waiters.delete(done)
+        if (waiters.size === 0 && this.#waiters.get(id) === waiters) this.#waiters.delete(id)
+        resolve()
+      }
+      const timer = setTimeout(done, timeoutMs)
+      signal?.addEventListener('abort', done, { once: true })
+      waiters.add(done)
+    })
+  }
+
+  /** Number of requests waiting, for tests and metrics. */
+  get waiting (): number {
+    let count = 0
+    for (const set of this.#waiters.values()) count += set.size
+    return count
+  }
+
+  async close (): Promise<void> {
+    const close = this.#close
+    this.#close = undefined
+    this.#wakeAll()
+    await close?.()
+  }
+
+  #wake (id: string): void {
+    for (const done of [...(this.#waiters.get(id) ?? [])]) done()
+  }
+
+  #wakeAll (): void {
+    for (const id of [...this.#waiters.keys()]) this.#wake(id)
+  }
+}

@@ -1,0 +1,47 @@
+// Queue names, payload types and queue options, declared once for the API, the workers and tests.
+import type { Queue } from 'pg-boss'
+import type { Config } from '../config.ts'
+import type { TodoFilters } from '../todos/filters.ts'
+
+export const ICAL_QUEUE = 'ical'
+export const ICAL_DEAD_LETTER_QUEUE = 'ical-dead-letter'
+export const CALENDAR_CLEANUP_QUEUE = 'calendar-cleanup'
+
+/** A calendar job carries what to build, never a copy of the todos: the worker reads them. */
+export interface IcalJobData { filters: TodoFilters }
+
+/** What a finished calendar job stores as its pg-boss output (the calendar itself is in `calendars`). */
+export interface IcalJobOutput { events: number, bytes: number }
+
+const DAY = 86_400
+
+// Heartbeats let a worker learn within seconds that its job was cancelled (job.signal), and let
+// pg-boss notice a worker that died mid-job after about heartbeat + 60 s instead of waiting for
+// the job to expire. 10 s is pg-boss's minimum; one tiny UPDATE per batch every 5 s.
+export const ICAL_HEARTBEAT_SECONDS = 10
+
+export function icalQueueOptions (jobs: Config['jobs']): Omit<Queue, 'name'> {
+  return {
+    policy: 'standard',
+    notify: true, // with the constructor's useListenNotify, workers wake on insert instead of polling
+    retryLimit: jobs.retryLimit,
+    retryDelay: jobs.retryDelaySeconds,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    expireInSeconds: jobs.expireInSeconds,
+    heartbeatSeconds: ICAL_HEARTBEAT_SECONDS,
+    retentionSeconds: 14 * DAY, // how long a job may wait to be started
+    deleteAfterSeconds: jobs.retentionDays * DAY, // how long a finished job (and its status) is kept
+    deadLetter: ICAL_DEAD_LETTER_QUEUE
+  }
+}
+
+export function deadLetterQueueOptions (jobs: Config['jobs']): Omit<Queue, 'name'> {
+  // Nobody works this queue: its jobs are kept for people to inspect (and redrive) for 30+ days.
+  const keep = Math.max(30, jobs.retentionDays) * DAY
+  return { policy: 'standard', retentionSeconds: keep, deleteAfterSeconds: keep }
+}
+
+export function cleanupQueueOptions (): Omit<Queue, 'name'> {
+  return { policy: 'exclusive', retryLimit: 1, expireInSeconds: 600, deleteAfterSeconds: DAY }
+}

@@ -1,0 +1,63 @@
+// Every query on todos. Functions take the database or a transaction, so callers decide scope.
+import { sql, type Selectable, type SelectQueryBuilder } from 'kysely'
+import type { Database, Queryable, TodosTable } from '../db/schema.ts'
+import type { TodoFilters } from './filters.ts'
+
+export type TodoRow = Selectable<TodosTable>
+export interface NewTodo { title: string, description?: string | null, completed?: boolean, deadline_at?: string | null }
+export type TodoPatch = Partial<NewTodo>
+
+const utcNow = sql<string>`(now() at time zone 'utc')`
+export const MAX_TODO_ID = 2_147_483_647 // serial is a 32-bit integer
+
+function matching<O> (query: SelectQueryBuilder<Database, 'todos', O>, filters: TodoFilters) {
+  let q = query
+  if (filters.completed !== undefined) q = q.where('completed', '=', filters.completed)
+  if (filters.window !== undefined) {
+    q = q.where('deadline_at', '<=', sql<string>`${utcNow} + make_interval(days => ${filters.window})`)
+  }
+  return q
+}
+
+export function listTodos (db: Queryable, filters: TodoFilters): Promise<TodoRow[]> {
+  return matching(db.selectFrom('todos').selectAll(), filters).orderBy('id').execute()
+}
+
+export function getTodo (db: Queryable, id: number): Promise<TodoRow | undefined> {
+  return db.selectFrom('todos').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export function createTodo (db: Queryable, todo: NewTodo): Promise<TodoRow> {
+  return db.insertInto('todos').values(todo).returningAll().executeTakeFirstOrThrow()
+}
+
+/** undefined when there is no such todo; an empty patch changes nothing (updated_at included). */
+export async function updateTodo (db: Queryable, id: number, patch: TodoPatch): Promise<TodoRow | undefined> {
+  if (Object.keys(patch).length === 0) return getTodo(db, id)
+  return db.updateTable('todos').set({ ...patch, updated_at: utcNow }).where('id', '=', id)
+    .returningAll().executeTakeFirst()
+}
+
+export function deleteTodo (db: Queryable, id: number): Promise<TodoRow | undefined> {
+  return db.deleteFrom('todos').where('id', '=', id).returningAll().executeTakeFirst()
+}
+
+export type CalendarTodo = Pick<TodoRow, 'id' | 'title' | 'description' | 'completed' | 'deadline_at'>
+
+/**
+ * The todos a calendar shows (those with a deadline), page by page in id order, so a calendar
+ * of any size is read with bounded memory. Run it in one REPEATABLE READ transaction to read a
+ * single snapshot.
+ */
+export async function * calendarTodos (db: Queryable, filters: TodoFilters, pageSize = 2000): AsyncGenerator<CalendarTodo> {
+  let after = 0
+  for (;;) {
+    const page = await matching(
+      db.selectFrom('todos').select(['id', 'title', 'description', 'completed', 'deadline_at']),
+      filters
+    ).where('deadline_at', 'is not', null).where('id', '>', after).orderBy('id').limit(pageSize).execute()
+    yield * page
+    if (page.length < pageSize) return
+    after = page[page.length - 1]!.id
+  }
+}

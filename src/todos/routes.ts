@@ -1,0 +1,94 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ErrorRef, commonErrors } from '../http/schemas.ts'
+import { HttpError } from '../http/errors.ts'
+import { toUtcTimestamp } from './deadline.ts'
+import { TodoFiltersQuery, parseFilters } from './filters.ts'
+import { MAX_TODO_ID, createTodo, deleteTodo, getTodo, listTodos, updateTodo, type TodoPatch } from './repository.ts'
+import { TodoCreate, TodoIdParams, TodoRef, TodoUpdate } from './schemas.ts'
+
+const tags = ['todos']
+const notFound = { error: 'Todo not found' }
+
+/** A path id that no todo can have (beyond the 32-bit serial) is simply not found. */
+const todoId = (raw: string): number | undefined => {
+  const id = Number(raw)
+  return id >= 1 && id <= MAX_TODO_ID ? id : undefined
+}
+
+function withUtcDeadline<T extends TodoPatch> (input: T): T {
+  if (input.deadline_at === undefined || input.deadline_at === null) return input
+  const deadline = toUtcTimestamp(input.deadline_at)
+  if (deadline === undefined) {
+    throw new HttpError(400, `field deadline_at: ${input.deadline_at} is not a real date and time (years 0001-9999)`)
+  }
+  return { ...input, deadline_at: deadline }
+}
+
+export const todoRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/todos', {
+    schema: {
+      tags,
+      summary: 'List todos',
+      description: 'All todos in ascending id order. Filters combine with AND.',
+      querystring: TodoFiltersQuery,
+      response: { 200: Type.Array(TodoRef), ...commonErrors }
+    }
+  }, async (request) => listTodos(app.db, parseFilters(request.query)))
+
+  app.get('/todos/:id', {
+    schema: {
+      tags,
+      summary: 'Get one todo',
+      params: TodoIdParams,
+      response: { 200: TodoRef, 404: ErrorRef, ...commonErrors }
+    }
+  }, async (request, reply) => {
+    const id = todoId(request.params.id)
+    const todo = id === undefined ? undefined : await getTodo(app.db, id)
+    return todo ?? reply.code(404).send(notFound)
+  })
+
+  app.post('/todos', {
+    schema: {
+      tags,
+      summary: 'Create a todo',
+      description: 'Only title, description, completed and deadline_at may be sent; title is required.',
+      body: TodoCreate,
+      response: { 201: TodoRef, ...commonErrors }
+    }
+  }, async (request, reply) => {
+    const todo = await createTodo(app.db, withUtcDeadline(request.body))
+    return reply.code(201).send(todo)
+  })
+
+  app.put('/todos/:id', {
+    schema: {
+      tags,
+      summary: 'Update a todo',
+      description: 'Partial update: fields left out keep their values. The same fields as POST; id and the timestamps cannot be sent.',
+      params: TodoIdParams,
+      body: TodoUpdate,
+      response: { 200: TodoRef, 404: ErrorRef, ...commonErrors }
+    }
+  }, async (request, reply) => {
+    const id = todoId(request.params.id)
+    const todo = id === undefined ? undefined : await updateTodo(app.db, id, withUtcDeadline(request.body))
+    return todo ?? reply.code(404).send(notFound)
+  })
+
+  app.delete('/todos/:id', {
+    schema: {
+      tags,
+      summary: 'Delete a todo',
+      description: 'Answers with the deleted todo, or with {} when there was no such todo (deleting is idempotent).',
+      params: TodoIdParams,
+      response: {
+        200: Type.Union([TodoRef, Type.Object({}, { additionalProperties: false })]),
+        ...commonErrors
+      }
+    }
+  }, async (request) => {
+    const id = todoId(request.params.id)
+    return (id === undefined ? undefined : await deleteTodo(app.db, id)) ?? {}
+  })
+}
