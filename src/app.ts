@@ -18,9 +18,11 @@ export function createServer (config: Config, logger?: Logger) {
     ajv: {
       customOptions: {
         // Input is taken as sent: no type coercion ("5" is not 5), no silently dropped unknown
-        // fields (they are a 400), first problem reported.
+        // fields (they are a 400), no defaults filled in (a partial PUT must not reset fields
+        // it left out; the database owns the defaults), first problem reported.
         coerceTypes: false,
         removeAdditional: false,
+        useDefaults: false,
         allErrors: false,
         allowUnionTypes: true
       }

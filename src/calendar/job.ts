@@ -2,14 +2,13 @@
 // hands a worker a batch of jobs; each job runs and settles on its own (perJobResults), so one
 // failing job never fails or retries its neighbours.
 import { setTimeout as delay } from 'node:timers/promises'
-import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import type { Kysely } from 'kysely'
 import type { Job, JobResult } from 'pg-boss'
 import type { ReadyConfig } from '../config.ts'
 import type { Database } from '../db/schema.ts'
 import type { BaseLogger } from '../logger.ts'
-import type { IcalJobData, IcalJobOutput } from '../queue/queues.ts'
+import { IcalJobDataSchema, type IcalJobData, type IcalJobOutput } from '../queue/queues.ts'
 import { calendarTodos, type CalendarTodo } from '../todos/repository.ts'
 import { renderCalendar } from './ical.ts'
 import { saveCalendar } from './store.ts'
@@ -19,14 +18,6 @@ export interface IcalJobDeps {
   config: ReadyConfig
   logger: BaseLogger
 }
-
-// Jobs may come from other producers (or older releases): check the payload before trusting it.
-const IcalJobDataSchema = Type.Object({
-  filters: Type.Object({
-    completed: Type.Optional(Type.Boolean()),
-    window: Type.Optional(Type.Integer({ minimum: 0, maximum: 99_999 }))
-  }, { additionalProperties: false })
-})
 
 export function icalJobHandler (deps: IcalJobDeps) {
   return async (jobs: Array<Job<IcalJobData>>): Promise<JobResult[]> =>

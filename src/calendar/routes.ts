@@ -1,12 +1,11 @@
 // The calendar job API: queue a job, follow it (optionally waiting for it), fetch or cancel it.
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream'
+import { Readable, pipeline } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import negotiate from '@fastify/accept-negotiator'
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { HttpError } from '../http/errors.ts'
-import { ErrorRef, commonErrors } from '../http/schemas.ts'
+import { ErrorResponse, commonErrors, errorResponse } from '../http/schemas.ts'
 import { ICAL_QUEUE, type IcalJobData } from '../queue/queues.ts'
 import { TodoFiltersQuery, parseFilters } from '../todos/filters.ts'
 import { TaskCreated, TaskError, TaskIdParams, TaskStatusBody, WaitQuery } from './schemas.ts'
@@ -16,6 +15,7 @@ import { errorMessage, isFinished, taskStatusBody, taskStatusOf, type IcalJob, t
 const tags = ['calendar']
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const taskNotFound = { error: 'Task not found' }
+const taskNotFoundResponse = errorResponse('No task has this id (or it is malformed, or its retention ended)')
 
 export interface CalendarRoutesOptions {
   /** Base of the absolute URLs handed out; default: the scheme and host the request came in on. */
@@ -55,7 +55,7 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = 
       description: 'Answers at once with a task id; a worker builds an iCalendar (RFC 5545) file of the todos that have a deadline. ' +
         'Takes no body; the optional filters are those of GET /todos. The calendar shows the todos as they are when a worker starts the task.',
       querystring: TodoFiltersQuery,
-      response: { 202: TaskCreated, ...commonErrors }
+      response: { 202: Type.Ref(TaskCreated, { description: 'Queued; follow task_url (also in the Location header)' }), ...commonErrors }
     }
   }, async (request, reply) => {
     const body = request.body
@@ -76,7 +76,7 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = 
       description: 'With ?wait=N the answer comes as soon as the task finishes (SUCCESS, FAILURE or REVOKED), or after N seconds: no need to poll.',
       params: TaskIdParams,
       querystring: WaitQuery,
-      response: { 200: TaskStatusBody, 404: ErrorRef, ...commonErrors }
+      response: { 200: Type.Ref(TaskStatusBody, { description: 'The task' }), 404: taskNotFoundResponse, ...commonErrors }
     }
   }, async (request, reply) => {
     const id = request.params.task_id
@@ -107,12 +107,11 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = 
       description: 'text/calendar once the task is SUCCESS (gzip-encoded when the client accepts it). ' +
         '404 while it is PENDING, STARTED or RETRY; 409 when it ended in FAILURE or was REVOKED.',
       params: TaskIdParams,
-      produces: ['text/calendar', 'application/json'],
       response: {
-        200: { description: 'The calendar', content: { 'text/calendar': { schema: { type: 'string', examples: ['BEGIN:VCALENDAR\r\nVERSION:2.0\r\n...'] } } } },
-        404: { description: 'Unknown task, or not finished yet', content: { 'application/json': { schema: { anyOf: [ErrorRef, TaskError] } } } },
-        409: TaskError,
-        410: ErrorRef,
+        200: { description: 'The calendar (RFC 5545)', content: { 'text/calendar': { schema: { type: 'string', examples: ['BEGIN:VCALENDAR\r\nVERSION:2.0\r\n...'] } } } },
+        404: Type.Union([Type.Ref(ErrorResponse), Type.Ref(TaskError)], { description: 'Unknown task ({"error": "Task not found"}), or not finished yet ({"error": "Task not finished", "task_status": ...})' }),
+        409: Type.Ref(TaskError, { description: 'The task ended in FAILURE or was REVOKED: there is no calendar' }),
+        410: errorResponse('The task succeeded but its calendar is no longer stored'),
         ...commonErrors
       }
     }
@@ -149,7 +148,7 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = 
       summary: 'Cancel a calendar task',
       description: 'A task that has not finished becomes REVOKED (a running one stops within seconds). 409 when it already finished.',
       params: TaskIdParams,
-      response: { 200: TaskStatusBody, 404: ErrorRef, 409: TaskError, ...commonErrors }
+      response: { 200: Type.Ref(TaskStatusBody, { description: 'Cancelled: the task is now REVOKED' }), 404: taskNotFoundResponse, 409: Type.Ref(TaskError, { description: 'The task had already finished' }), ...commonErrors }
     }
   }, async (request, reply) => {
     const id = request.params.task_id

@@ -1,6 +1,7 @@
 // A pg-boss job, as a client of a Celery-style task API sees it.
+import { Value } from '@sinclair/typebox/value'
 import type { JobWithMetadata } from 'pg-boss'
-import type { IcalJobData, IcalJobOutput } from '../queue/queues.ts'
+import { IcalJobDataSchema, type IcalJobData, type IcalJobOutput } from '../queue/queues.ts'
 import type { TaskStatusBody } from './schemas.ts'
 
 export type TaskStatus = 'PENDING' | 'STARTED' | 'RETRY' | 'FAILURE' | 'SUCCESS' | 'REVOKED'
@@ -26,7 +27,8 @@ export function taskStatusBody (job: IcalJob, urls: TaskUrls): TaskStatusBody {
     task_id: job.id,
     task_status: status,
     result_url: urls.result,
-    filters: job.data.filters,
+    // A payload the worker refuses (it then fails with that reason) has no filters to show.
+    filters: Value.Check(IcalJobDataSchema, job.data) ? job.data.filters : {},
     created_at: job.createdOn.toISOString(),
     started_at: job.startedOn ? job.startedOn.toISOString() : null,
     finished_at: isFinished(status) && job.completedOn ? job.completedOn.toISOString() : null,

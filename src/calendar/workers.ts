@@ -15,6 +15,9 @@ export async function startCalendarWorkers (boss: PgBoss, deps: IcalJobDeps): Pr
     // A full batch means more are waiting: fetch again at once instead of after a polling
     // interval, so a backlog drains at the speed of the handler.
     burstWhenBatchFull: true,
+    // NOTIFY wakes workers for new jobs only. A retry becomes due without one, so the backstop
+    // poll decides how soon it runs: every 2 s rather than pg-boss's relaxed 30 s.
+    notifyPollingIntervalSeconds: 2,
     perJobResults: true
   }, icalJobHandler(deps))
 

@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { sql } from 'kysely'
-import { ErrorRef } from '../http/schemas.ts'
+import { errorResponse } from '../http/schemas.ts'
 
 const HEALTH_TIMEOUT_MS = 2000
 
@@ -11,8 +11,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Liveness and database reachability',
       description: '200 when the database answers within 2 s, 503 otherwise (load balancers and container health checks use it).',
       response: {
-        200: Type.Object({ status: Type.Literal('ok') }, { examples: [{ status: 'ok' }] }),
-        503: ErrorRef
+        200: Type.Object({ status: Type.Literal('ok') }, { description: 'Up, and the database answers', examples: [{ status: 'ok' }] }),
+        503: errorResponse('The database does not answer')
       }
     }
   }, async (request, reply) => {

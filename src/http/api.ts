@@ -39,6 +39,10 @@ export const httpApi = fp<Config>(async (app: FastifyInstance, config) => {
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
+  // Every body this API takes is JSON: a text/plain body gets the same clear 400 as any other type.
+  app.removeContentTypeParser('text/plain')
+  // The id pino logs the request under, so a client's report can be found in the logs.
+  app.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'))

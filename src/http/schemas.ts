@@ -7,6 +7,8 @@ export const ErrorResponse = Type.Object(
   { $id: 'Error', additionalProperties: true, examples: [{ error: 'Todo not found' }] }
 )
 export const ErrorRef = Type.Ref(ErrorResponse)
+/** An error response, with the description OpenAPI shows for its status code. */
+export const errorResponse = (description: string) => Type.Ref(ErrorResponse, { description })
 
 // A regex says little to a person: each pattern a schema uses is declared with the sentence a
 // validation error should say instead (see formatValidationError).
@@ -28,6 +30,6 @@ export const Nullable = <T extends TSchema & { type: string }>(schema: T) =>
 
 /** Every route may fail with these; 500 bodies never carry internals. */
 export const commonErrors = {
-  400: ErrorRef,
-  500: ErrorRef
+  400: errorResponse('Invalid input; the error says what and where'),
+  500: errorResponse('Unexpected server error; the details are in the log under the x-request-id')
 }

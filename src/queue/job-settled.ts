@@ -9,7 +9,8 @@ import { ICAL_QUEUE } from './queues.ts'
 
 // Also named in db/migrations/0003_notify_job_settled.ts, which creates the trigger function.
 export const JOB_SETTLED_CHANNEL = 'taskoverflow_job_settled'
-const TRIGGER = 'taskoverflow_job_settled'
+// Change the definition below -> bump the version: a trigger of that name is never replaced.
+const TRIGGER = 'taskoverflow_ical_settled_v1'
 
 /** Attach the trigger to pgboss.job once (idempotent, safe when several processes start at once). */
 export async function attachJobSettledTrigger (db: Db): Promise<void> {
@@ -18,12 +19,12 @@ export async function attachJobSettledTrigger (db: Db): Promise<void> {
     BEGIN
       PERFORM pg_advisory_xact_lock(hashtext('${TRIGGER}'));
       IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '${TRIGGER}' AND tgrelid = 'pgboss.job'::regclass) THEN
+        -- Completing and cancelling UPDATE the row; failing (also by expiry) deletes it and
+        -- INSERTs it again in state retry or failed. Both paths end here.
         CREATE TRIGGER ${TRIGGER}
-          AFTER UPDATE OF state ON pgboss.job
+          AFTER INSERT OR UPDATE OF state ON pgboss.job
           FOR EACH ROW
-          WHEN (NEW.name = '${ICAL_QUEUE}'
-                AND NEW.state IN ('completed', 'failed', 'cancelled')
-                AND OLD.state IS DISTINCT FROM NEW.state)
+          WHEN (NEW.name = '${ICAL_QUEUE}' AND NEW.state IN ('completed', 'failed', 'cancelled'))
           EXECUTE FUNCTION taskoverflow_notify_job_settled();
       END IF;
     END

@@ -1,4 +1,5 @@
 // Queue names, payload types and queue options, declared once for the API, the workers and tests.
+import { Type } from '@sinclair/typebox'
 import type { Queue } from 'pg-boss'
 import type { Config } from '../config.ts'
 import type { TodoFilters } from '../todos/filters.ts'
@@ -9,6 +10,14 @@ export const CALENDAR_CLEANUP_QUEUE = 'calendar-cleanup'
 
 /** A calendar job carries what to build, never a copy of the todos: the worker reads them. */
 export interface IcalJobData { filters: TodoFilters }
+
+/** The same, as a schema: jobs may come from other producers (or older releases), so check them. */
+export const IcalJobDataSchema = Type.Object({
+  filters: Type.Object({
+    completed: Type.Optional(Type.Boolean()),
+    window: Type.Optional(Type.Integer({ minimum: 0, maximum: 99_999 }))
+  }, { additionalProperties: false })
+})
 
 /** What a finished calendar job stores as its pg-boss output (the calendar itself is in `calendars`). */
 export interface IcalJobOutput { events: number, bytes: number }

@@ -1,13 +1,15 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ErrorRef, commonErrors } from '../http/schemas.ts'
+import { commonErrors, errorResponse } from '../http/schemas.ts'
 import { HttpError } from '../http/errors.ts'
 import { toUtcTimestamp } from './deadline.ts'
 import { TodoFiltersQuery, parseFilters } from './filters.ts'
 import { MAX_TODO_ID, createTodo, deleteTodo, getTodo, listTodos, updateTodo, type TodoPatch } from './repository.ts'
-import { TodoCreate, TodoIdParams, TodoRef, TodoUpdate } from './schemas.ts'
+import { Todo, TodoCreate, TodoIdParams, TodoUpdate } from './schemas.ts'
 
 const tags = ['todos']
 const notFound = { error: 'Todo not found' }
+const notFoundResponse = errorResponse('No todo has this id')
+const oneTodo = (description: string) => Type.Ref(Todo, { description })
 
 /** A path id that no todo can have (beyond the 32-bit serial) is simply not found. */
 const todoId = (raw: string): number | undefined => {
@@ -31,7 +33,7 @@ export const todoRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'List todos',
       description: 'All todos in ascending id order. Filters combine with AND.',
       querystring: TodoFiltersQuery,
-      response: { 200: Type.Array(TodoRef), ...commonErrors }
+      response: { 200: Type.Array(Type.Ref(Todo), { description: 'The todos, in ascending id order' }), ...commonErrors }
     }
   }, async (request) => listTodos(app.db, parseFilters(request.query)))
 
@@ -40,7 +42,7 @@ export const todoRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       summary: 'Get one todo',
       params: TodoIdParams,
-      response: { 200: TodoRef, 404: ErrorRef, ...commonErrors }
+      response: { 200: oneTodo('The todo'), 404: notFoundResponse, ...commonErrors }
     }
   }, async (request, reply) => {
     const id = todoId(request.params.id)
@@ -54,7 +56,7 @@ export const todoRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Create a todo',
       description: 'Only title, description, completed and deadline_at may be sent; title is required.',
       body: TodoCreate,
-      response: { 201: TodoRef, ...commonErrors }
+      response: { 201: oneTodo('The new todo'), ...commonErrors }
     }
   }, async (request, reply) => {
     const todo = await createTodo(app.db, withUtcDeadline(request.body))
@@ -68,7 +70,7 @@ export const todoRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Partial update: fields left out keep their values. The same fields as POST; id and the timestamps cannot be sent.',
       params: TodoIdParams,
       body: TodoUpdate,
-      response: { 200: TodoRef, 404: ErrorRef, ...commonErrors }
+      response: { 200: oneTodo('The updated todo'), 404: notFoundResponse, ...commonErrors }
     }
   }, async (request, reply) => {
     const id = todoId(request.params.id)
@@ -83,7 +85,7 @@ export const todoRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Answers with the deleted todo, or with {} when there was no such todo (deleting is idempotent).',
       params: TodoIdParams,
       response: {
-        200: Type.Union([TodoRef, Type.Object({}, { additionalProperties: false })]),
+        200: Type.Union([Type.Ref(Todo), Type.Object({}, { additionalProperties: false })], { description: 'The deleted todo, or {} when there was none' }),
         ...commonErrors
       }
     }

@@ -13,12 +13,11 @@ export const Todo = Type.Object({
   created_at: Timestamp('UTC, ISO 8601 without offset'),
   updated_at: Timestamp('UTC, ISO 8601 without offset')
 }, { $id: 'Todo', additionalProperties: false })
-export const TodoRef = Type.Ref(Todo)
 
 const fields = {
   title: Text({ minLength: 1, maxLength: 80, examples: ['Watch CSSE6400 Lecture'] }),
   description: Nullable(Text({ maxLength: 120, examples: ['Watch the lecture recording on queues'] })),
-  completed: Type.Boolean({ default: false }),
+  completed: Type.Boolean({ description: 'Default: false' }),
   deadline_at: Nullable(Type.String({
     pattern: DATE_TIME_PATTERN,
     description: 'ISO 8601. Without an offset it is taken as UTC and returned exactly as sent; with Z or an offset (+10:00) it is converted to UTC.',

@@ -1,0 +1,50 @@
+// `npm test`: the tap suite against a real PostgreSQL. TEST_DATABASE_URL (a database the tests
+// may create databases from, e.g. postgres://postgres@127.0.0.1:5432/postgres) when given;
+// otherwise an embedded Postgres started for this run in a temporary folder and removed after.
+// Arguments are passed to tap (npm test -- test/todos.test.ts).
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded-postgres.ts'
+import { createLogger } from '../src/logger.ts'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const logger = createLogger('warn', 'test-runner')
+
+let embedded: EmbeddedPostgres | undefined
+let tmp: string | undefined
+let url = process.env.TEST_DATABASE_URL
+if (url) {
+  console.log(`# tests against TEST_DATABASE_URL (${new URL(url).host})`)
+} else {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'taskoverflow-test-'))
+  embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'postgres'), port: await freePort(), logger })
+  url = embedded.url
+  console.log(`# tests against an embedded PostgreSQL (${new URL(url).host}, data in ${tmp})`)
+}
+
+const tap = path.join(root, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs')
+const child = spawn(process.execPath, [tap, ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, TEST_DATABASE_URL: url }
+})
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal))
+const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)))
+await embedded?.stop()
+if (tmp) await rm(tmp, { recursive: true, force: true })
+process.exit(code)
+
+function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
