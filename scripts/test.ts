@@ -3,7 +3,7 @@
 // otherwise an embedded Postgres started for this run in a temporary folder and removed after.
 // Arguments are passed to tap (npm test -- test/todos.test.ts).
 import { spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -21,6 +21,7 @@ if (url) {
   console.log(`# tests against TEST_DATABASE_URL (${new URL(url).host})`)
 } else {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'taskoverflow-test-'))
+  await chmod(tmp, 0o755) // as root, Postgres runs as the postgres user, which must reach it
   embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'postgres'), port: await freePort(), logger })
   url = embedded.url
   console.log(`# tests against an embedded PostgreSQL (${new URL(url).host}, data in ${tmp})`)

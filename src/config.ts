@@ -56,7 +56,8 @@ export interface Config {
     ssl: { mode: (typeof DATABASE_SSL_MODES)[number], caFile: string | undefined }
     migrateOnStart: boolean
   }
-  embedded: { dataDir: string, port: number }
+  /** explicitDataDir: EMBEDDED_PG_DATA_DIR was set (the default may be relocated when running as root) */
+  embedded: { dataDir: string, port: number, explicitDataDir: boolean }
   worker: { mode: 'inline' | 'off', concurrency: number, batchSize: number, shutdownTimeoutMs: number }
   jobs: {
     retryLimit: number
@@ -78,7 +79,7 @@ export class ConfigError extends Error {
 /** Validate an environment (process.env in production, a literal in tests) into a Config. */
 export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const raw = pickKnown(EnvSchema, env)
-  const withDefaults = Value.Default(EnvSchema, raw)
+  const withDefaults = Value.Default(EnvSchema, { ...raw }) // (Default fills in place)
   const converted = Value.Convert(EnvSchema, withDefaults)
   const problems = [...Value.Errors(EnvSchema, converted)].map((error) => {
     const name = error.path.replace(/^\//, '')
@@ -103,7 +104,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
       ssl: { mode: e.DATABASE_SSL, caFile: e.DATABASE_SSL_CA },
       migrateOnStart: e.MIGRATE_ON_START
     },
-    embedded: { dataDir: path.resolve(cwd, e.EMBEDDED_PG_DATA_DIR), port: e.EMBEDDED_PG_PORT },
+    embedded: { dataDir: path.resolve(cwd, e.EMBEDDED_PG_DATA_DIR), port: e.EMBEDDED_PG_PORT, explicitDataDir: raw.EMBEDDED_PG_DATA_DIR !== undefined },
     worker: {
       mode: e.WORKER_MODE,
       concurrency: e.WORKER_CONCURRENCY,

@@ -18,7 +18,7 @@ const logger = createLogger(config.logLevel, 'taskoverflow-migrate')
 
 try {
   // DATABASE_URL; else the embedded Postgres, joined if `npm start` runs it, started briefly if not.
-  const running = config.database.url ?? await findRunningEmbeddedPostgres(config.embedded.dataDir)
+  const running = config.database.url ?? await findRunningEmbeddedPostgres(config.embedded.dataDir, config.embedded.explicitDataDir)
   const embedded = running ? undefined : await startEmbeddedPostgres({ ...config.embedded, logger })
   const db = createDatabase(createPool({ ...config.database, url: running ?? embedded!.url }, 'taskoverflow-migrate'))
   try {

@@ -46,9 +46,12 @@ export function createPool (database: ReadyConfig['database'], applicationName: 
     connectionTimeoutMillis: 5000, // fail fast (503) rather than hang when the database is away
     types
   })
-  // An idle client losing its connection (database restart) must not crash the process;
-  // the pool replaces it and the next query reports the problem.
+  // A lost connection (database restart, network cut) must not crash the process. pg reports it
+  // as an 'error' event on the client: the pool listens while the client is idle, nobody while
+  // kysely has it checked out, and an unheard 'error' event kills Node. So every client gets a
+  // listener of its own; the query in flight still fails (503), and the pool drops the client.
   pool.on('error', () => {})
+  pool.on('connect', (client) => { client.on('error', () => {}) })
   return pool
 }
 

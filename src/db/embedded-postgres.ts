@@ -8,8 +8,8 @@
 // Files, next to each other: <dataDir>/ (PGDATA), <dataDir>.password (generated at initdb, 0600),
 // <dataDir>.json (who runs it and where: a lock while it runs, a port file for `npm run worker`).
 import { spawn, spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { existsSync, promises as fs } from 'node:fs'
+import { createHash, randomBytes } from 'node:crypto'
+import { existsSync, statSync, promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { Logger } from 'pino'
@@ -30,9 +30,22 @@ export class EmbeddedPostgresError extends Error {
   override name = 'EmbeddedPostgresError'
 }
 
-export async function startEmbeddedPostgres (options: { dataDir: string, port: number, logger: Logger }): Promise<EmbeddedPostgres> {
-  const { dataDir, port, logger } = options
-  await fs.mkdir(path.dirname(dataDir), { recursive: true })
+export interface EmbeddedPostgresOptions {
+  dataDir: string
+  port: number
+  /** false when dataDir is the default (.data/postgres), which may be moved where root's postgres user can reach it */
+  explicitDataDir?: boolean
+  logger: Logger
+}
+
+export async function startEmbeddedPostgres (options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const { port, logger } = options
+  const dataDir = effectiveDataDir(options.dataDir, options.explicitDataDir ?? true)
+  if (dataDir !== options.dataDir) {
+    logger.warn(`embedded Postgres: the postgres user cannot reach ${options.dataDir} (a parent folder is closed to other users), ` +
+      `so its data lives in ${dataDir} (set EMBEDDED_PG_DATA_DIR to choose)`)
+  }
+  await fs.mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 })
   await acquire(dataDir, port, logger)
   try {
     const runAs = process.getuid?.() === 0 ? ensurePostgresUser() : undefined
@@ -63,9 +76,33 @@ export async function startEmbeddedPostgres (options: { dataDir: string, port: n
 }
 
 /** The URL of the embedded Postgres that a live `npm start` runs on this data directory, if any. */
-export async function findRunningEmbeddedPostgres (dataDir: string): Promise<string | undefined> {
-  const state = await readState(dataDir)
+export async function findRunningEmbeddedPostgres (dataDir: string, explicitDataDir = true): Promise<string | undefined> {
+  const state = await readState(effectiveDataDir(dataDir, explicitDataDir))
   return state?.url && isAlive(state.pid) ? state.url : undefined
+}
+
+/**
+ * Where the data really lives. As root, Postgres runs as the postgres user, which must reach the
+ * data directory. The default one sits in the checkout; when that is under a folder closed to
+ * other users (a clone in /root, mode 700), a folder of this checkout's own under
+ * /var/lib/taskoverflow is used instead: the same one on every start, so data still survives.
+ */
+export function effectiveDataDir (dataDir: string, explicitDataDir: boolean): string {
+  if (explicitDataDir || process.getuid?.() !== 0 || everyoneCanTraverse(path.dirname(dataDir))) return dataDir
+  const checkout = path.dirname(path.dirname(dataDir))
+  const id = createHash('sha256').update(dataDir).digest('hex').slice(0, 8)
+  return path.join('/var/lib/taskoverflow', `${path.basename(checkout)}-${id}`, 'postgres')
+}
+
+function everyoneCanTraverse (dir: string): boolean {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    try {
+      if ((statSync(d).mode & 0o001) === 0) return false
+    } catch {
+      // not created yet: we create it with mode 755
+    }
+    if (d === path.dirname(d)) return true
+  }
 }
 
 const statePath = (dataDir: string) => `${dataDir}.json`
@@ -82,7 +119,7 @@ async function acquire (dataDir: string, port: number, logger: Logger): Promise<
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
   }
   const previous = await readState(dataDir)
-  if (previous && isAlive(previous.pid) && previous.pid !== process.pid) {
+  if (previous && isAlive(previous.pid)) {
     throw new EmbeddedPostgresError(
       `The embedded Postgres in ${dataDir} is already run by process ${previous.pid}` +
       (previous.url ? ` on 127.0.0.1:${previous.port}` : ' (still starting)') +

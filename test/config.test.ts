@@ -1,0 +1,58 @@
+// Configuration: read once, validated, defaults documented; a bad value stops start-up with a
+// message naming the variable.
+import t from 'tap'
+import { ConfigError, EnvSchema, loadConfig } from '../src/config.ts'
+import { runEntryPoint } from './helpers/process.ts'
+
+t.test('defaults', async (t) => {
+  const config = loadConfig({}, '/srv/app')
+  t.same(config.http, { host: '127.0.0.1', port: 6400, publicUrl: undefined, trustProxy: false })
+  t.same(config.database, { url: undefined, poolMax: 10, ssl: { mode: 'off', caFile: undefined }, migrateOnStart: true })
+  t.same(config.embedded, { dataDir: '/srv/app/.data/postgres', port: 54329, explicitDataDir: false })
+  t.equal(loadConfig({ EMBEDDED_PG_DATA_DIR: 'pg' }, '/srv/app').embedded.dataDir, '/srv/app/pg')
+  t.equal(loadConfig({ EMBEDDED_PG_DATA_DIR: 'pg' }, '/srv/app').embedded.explicitDataDir, true)
+  t.equal(config.worker.mode, 'inline')
+  t.equal(config.jobs.retentionDays, 7)
+  t.equal(config.jobs.icalDelayMs, 0)
+  t.equal(config.calendar.prodId, '-//Taskoverflow Calendar//mxm.dk//')
+})
+
+t.test('values are converted and checked', async (t) => {
+  const config = loadConfig({ PORT: ' 8080 ', TRUST_PROXY: 'true', MIGRATE_ON_START: 'false', WORKER_MODE: 'off', DATABASE_URL: 'postgresql://u:p@db:5432/app', PUBLIC_URL: 'https://x.example/', HOST: '' })
+  t.equal(config.http.port, 8080)
+  t.equal(config.http.host, '127.0.0.1', 'an empty variable counts as unset')
+  t.equal(config.http.trustProxy, true)
+  t.equal(config.http.publicUrl, 'https://x.example')
+  t.equal(config.database.migrateOnStart, false)
+  t.equal(config.worker.mode, 'off')
+  t.equal(config.database.url, 'postgresql://u:p@db:5432/app')
+})
+
+t.test('every problem is reported, naming the variable and the value', async (t) => {
+  const cases: Array<[NodeJS.ProcessEnv, RegExp]> = [
+    [{ PORT: 'abc' }, /PORT="abc": Expected integer \(HTTP port\)/],
+    [{ PORT: '70000' }, /PORT="70000": Expected integer to be less or equal to 65535/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud": must be one of fatal, error, warn, info, debug, trace, silent/],
+    [{ WORKER_MODE: 'sometimes' }, /WORKER_MODE="sometimes": must be one of inline, off/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL="mysql:\/\/x"/],
+    [{ ICAL_DELAY_MS: '-1' }, /ICAL_DELAY_MS="-1"/],
+    [{ DATABASE_SSL: 'verify' }, /DATABASE_SSL=verify needs DATABASE_URL/]
+  ]
+  for (const [env, message] of cases) {
+    t.throws(() => loadConfig(env), new ConfigError(''), JSON.stringify(env))
+    t.throws(() => loadConfig(env), { message }, JSON.stringify(env))
+  }
+  t.throws(() => loadConfig({ PORT: 'abc', JOB_RETRY_LIMIT: 'x' }), { message: /PORT="abc"[\s\S]*JOB_RETRY_LIMIT="x"/ })
+})
+
+t.test('every variable has a description and a default or is optional (the README table relies on it)', async (t) => {
+  for (const [name, schema] of Object.entries(EnvSchema.properties)) {
+    t.ok(schema.description, `${name} is described`)
+  }
+})
+
+t.test('npm start with PORT=abc stops at once with a clear message', async (t) => {
+  const server = runEntryPoint(t, 'src/server.ts', { PORT: 'abc' })
+  t.same(await server.exited, { code: 1, signal: null })
+  t.match(server.output(), /Invalid configuration:\n {2}PORT="abc": Expected integer/)
+})

@@ -1,0 +1,51 @@
+// GET /health: 200 when the database answers, 503 with a JSON error when it does not; and the
+// service rides out the outage (no crash, no 500s) and recovers when the database is back.
+import t from 'tap'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { buildTestApp } from './helpers/app.ts'
+import { createTestDatabase } from './helpers/database.ts'
+import { startTcpProxy } from './helpers/tcp-proxy.ts'
+
+// The app reaches its database through a proxy the test can cut.
+const database = await createTestDatabase()
+const target = new URL(database.url)
+const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432))
+const viaProxy = new URL(database.url)
+viaProxy.host = `127.0.0.1:${proxy.port}`
+const { app } = await buildTestApp(t, { WORKER_MODE: 'inline' }, { ...database, url: viaProxy.toString() })
+t.teardown(async () => {
+  await proxy.close()
+  await database.drop()
+})
+
+t.test('200 {"status":"ok"} when the database answers', async (t) => {
+  const res = await app.inject({ method: 'GET', url: '/api/v1/health' })
+  t.same({ status: res.statusCode, body: res.json() }, { status: 200, body: { status: 'ok' } })
+})
+
+t.test('database gone: 503 with a JSON error everywhere, no crash; back: 200 again', async (t) => {
+  await proxy.cut()
+  const down = await app.inject({ method: 'GET', url: '/api/v1/health' })
+  t.same({ status: down.statusCode, body: down.json() }, { status: 503, body: { error: 'Database unavailable' } })
+  for (const url of ['/api/v1/todos', '/api/v1/todos/1']) {
+    const res = await app.inject({ method: 'GET', url })
+    t.equal(res.statusCode, 503, `${url}: 503 rather than 500`)
+    t.match(res.json(), { error: /database cannot be reached/ })
+  }
+  // pg-boss's workers and listeners retry in the background meanwhile; the process must live on.
+  await sleep(1500)
+  await proxy.restore()
+  const deadline = Date.now() + 20_000
+  let status = 0
+  while (status !== 200 && Date.now() < deadline) {
+    status = (await app.inject({ method: 'GET', url: '/api/v1/health' })).statusCode
+    if (status !== 200) await sleep(100)
+  }
+  t.equal(status, 200, 'healthy again once the database is reachable')
+  const created = await app.inject({ method: 'POST', url: '/api/v1/todos', payload: { title: 'after the outage', deadline_at: '2023-02-27T00:00:00' } })
+  t.equal(created.statusCode, 201)
+  const task = await app.inject({ method: 'POST', url: '/api/v1/todos/ical' })
+  t.equal(task.statusCode, 202)
+  const done = await app.inject({ method: 'GET', url: `/api/v1/todos/ical/${task.json().task_id}/status?wait=20` })
+  t.equal(done.json().task_status, 'SUCCESS', 'the queue works again too')
+})
