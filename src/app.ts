@@ -1,6 +1,6 @@
 // buildApp(config): the whole service as a Fastify instance that never listens by itself.
 // Entry points listen; tests call app.inject.
-import Fastify from 'fastify'
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config, ReadyConfig } from './config.ts'
 import { inlineWorkerPlugin } from './calendar/worker-plugin.ts'
@@ -10,10 +10,21 @@ import { formatValidationError } from './http/errors.ts'
 import type { Logger } from './logger.ts'
 import { queuePlugin } from './queue/plugin.ts'
 
+/** One log line per request, when it completes, instead of Fastify's two: half the logging cost. */
+class OneLinePerRequest extends LogController {
+  override incomingRequest (): void {}
+  override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }
+    if (error) request.log.error({ ...line, err: error }, 'request errored')
+    else request.log.info(line, 'request')
+  }
+}
+
 export function createServer (config: Config, logger?: Logger) {
   return Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: { level: config.logLevel } }),
     requestIdHeader: 'x-request-id',
+    logController: new OneLinePerRequest(),
     trustProxy: config.http.trustProxy,
     ajv: {
       customOptions: {

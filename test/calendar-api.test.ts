@@ -1,6 +1,5 @@
 // The calendar job API end to end: HTTP -> pg-boss in Postgres -> a real worker -> the result,
 // read back by a real iCalendar parser. No fixed sleeps: tests wait on ?wait= or on a state.
-import { gunzipSync } from 'node:zlib'
 import t from 'tap'
 import { sql } from 'kysely'
 import { buildTestApp } from './helpers/app.ts'
@@ -63,20 +62,6 @@ t.test('POST -> 202 -> SUCCESS -> a calendar with one event per todo that has a 
   ])
   t.match(calendar.body, /UID:todo-1@taskoverflow[\s\S]*DTSTART:20230227T000000\r\n/)
   t.match(calendar.body, /UID:todo-2@taskoverflow[\s\S]*DTSTART:20230301T093000\r\n[\s\S]*CATEGORIES:Completed/)
-})
-
-t.test('the calendar is gzip-encoded for clients that accept it, and is the same text', async (t) => {
-  await addTodo({ title: 'zip me', deadline_at: '2023-02-27T00:00:00' })
-  const { task_id: id } = await createTask(app)
-  await waitForStatus(app, id, 'SUCCESS')
-  const plain = await result(id)
-  const zipped = await result(id, { 'accept-encoding': 'gzip, deflate, br' })
-  t.equal(zipped.headers['content-encoding'], 'gzip')
-  t.equal(zipped.headers.vary, 'accept-encoding')
-  t.equal(gunzipSync(zipped.rawPayload).toString(), plain.body)
-  const refused = await result(id, { 'accept-encoding': 'gzip;q=0, identity' })
-  t.notOk(refused.headers['content-encoding'])
-  t.equal(refused.body, plain.body)
 })
 
 t.test('filters: the job builds from the same todos GET /todos would list', async (t) => {

@@ -69,6 +69,19 @@ t.test('?wait= answers when the job finishes, woken by Postgres', async (t) => {
   t.equal(app.jobSettled.waiting, 0, 'the waiter was released')
 })
 
+t.test('?wait= keeps waiting when woken for another reason (the listener reconnected)', async (t) => {
+  const { task_id: id } = await createTask(app)
+  const waiting = statusOf(app, id, '?wait=30')
+  await waitUntil(() => app.jobSettled.waiting === 1)
+  let answered = false
+  waiting.then(() => { answered = true }, () => {})
+  app.jobSettled.wakeAll() // what a reconnect does: look again
+  await waitUntil(() => app.jobSettled.waiting === 1) // it looked, found PENDING, and waits again
+  t.notOk(answered, 'not answered with an unfinished status')
+  await sql`update pgboss.job set state = 'cancelled', completed_on = now() where id = ${id}::uuid`.execute(app.db)
+  t.equal((await waiting).json().task_status, 'REVOKED')
+})
+
 t.test('?wait= gives up after N seconds and answers with the current status', async (t) => {
   const { task_id: id } = await createTask(app)
   const begun = Date.now()

@@ -12,7 +12,7 @@ const target = new URL(database.url)
 const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432))
 const viaProxy = new URL(database.url)
 viaProxy.host = `127.0.0.1:${proxy.port}`
-const { app } = await buildTestApp(t, { WORKER_MODE: 'inline' }, { ...database, url: viaProxy.toString() })
+const { app } = await buildTestApp(t, { WORKER_MODE: 'inline', LOG_LEVEL: process.env.DEBUG_LOG ?? 'silent' }, { ...database, url: viaProxy.toString() })
 t.teardown(async () => {
   await proxy.close()
   await database.drop()

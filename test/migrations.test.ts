@@ -5,6 +5,7 @@ import { readdir } from 'node:fs/promises'
 import { createDatabase, createPool } from '../src/db/connection.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import { createTestDatabase } from './helpers/database.ts'
+import { runEntryPoint } from './helpers/process.ts'
 
 const database = await createTestDatabase()
 t.teardown(() => database.drop())
@@ -27,4 +28,15 @@ t.test('migration files are numbered and never import application code', async (
     const text = await (await import('node:fs/promises')).readFile(new URL(file, dir), 'utf8')
     t.notMatch(text, /from '\.\.\/\.\.\/src|from '.*\/src\//, `${file} imports nothing from src/`)
   }
+})
+
+t.test('npm run migrate applies the migrations, then finds nothing to do', async (t) => {
+  const fresh = await createTestDatabase('migrate_cli')
+  t.teardown(() => fresh.drop())
+  const first = runEntryPoint(t, 'src/migrate.ts', { DATABASE_URL: fresh.url })
+  t.same(await first.exited, { code: 0, signal: null })
+  t.match(first.output(), /"applied":\["0001_create_todos".*"msg":"migrations applied"/)
+  const second = runEntryPoint(t, 'src/migrate.ts', { DATABASE_URL: fresh.url })
+  t.same(await second.exited, { code: 0, signal: null })
+  t.match(second.output(), /database already up to date/)
 })

@@ -1,17 +1,20 @@
-// The calendar job: read the todos the job asks for, render them, store the calendar. pg-boss
-// hands a worker a batch of jobs; each job runs and settles on its own (perJobResults), so one
-// failing job never fails or retries its neighbours.
+// The calendar job: read the todos a job asks for, render them, store the calendar. pg-boss hands
+// a worker a batch of jobs, and the batch is built together: one transaction reads the todos of
+// every small calendar (once per distinct filter: identical requests share one rendering) and
+// stores them all with one statement. A calendar too big for that (more todos than one page) is
+// then built on its own, streamed. Every job still settles on its own (perJobResults): a job
+// with bad data fails alone, and a retried job never disturbs its neighbours.
 import { setTimeout as delay } from 'node:timers/promises'
 import { Value } from '@sinclair/typebox/value'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Job, JobResult } from 'pg-boss'
 import type { ReadyConfig } from '../config.ts'
 import type { Database } from '../db/schema.ts'
 import type { BaseLogger } from '../logger.ts'
 import { IcalJobDataSchema, type IcalJobData, type IcalJobOutput } from '../queue/queues.ts'
-import { calendarTodos, type CalendarTodo } from '../todos/repository.ts'
-import { renderCalendar } from './ical.ts'
-import { saveCalendar } from './store.ts'
+import { calendarTodos, calendarTodosPage, type CalendarTodo } from '../todos/repository.ts'
+import { renderCalendar, renderCalendarText, type CalendarOptions } from './ical.ts'
+import { deleteCalendars, saveCalendar, saveSmallCalendars } from './store.ts'
 
 export interface IcalJobDeps {
   db: Kysely<Database>
@@ -19,30 +22,103 @@ export interface IcalJobDeps {
   logger: BaseLogger
 }
 
+type IcalJob = Job<IcalJobData>
+
+/** Todos that a calendar built in the batch may hold; more than this and it is streamed on its own. */
+export const SMALL_CALENDAR_TODOS = 2000
+
 export function icalJobHandler (deps: IcalJobDeps) {
-  return async (jobs: Array<Job<IcalJobData>>): Promise<JobResult[]> =>
-    Promise.all(jobs.map(async (job): Promise<JobResult> => {
-      try {
-        return { id: job.id, status: 'completed', output: await buildJobCalendar(deps, job) }
-      } catch (error) {
-        const err = error instanceof Error ? error : new Error(String(error))
-        deps.logger.warn({ jobId: job.id, retryCount: job.retryCount, err }, 'calendar job failed')
-        return { id: job.id, status: 'failed', output: { name: err.name, message: err.message } }
+  const { config, logger } = deps
+  const completed = (job: IcalJob, output: IcalJobOutput): JobResult => ({ id: job.id, status: 'completed', output })
+  const failed = (job: IcalJob, error: unknown): JobResult => {
+    const err = error instanceof Error ? error : new Error(String(error))
+    logger.warn({ jobId: job.id, retryCount: job.retryCount, err }, 'calendar job failed')
+    return { id: job.id, status: 'failed', output: { name: err.name, message: err.message } }
+  }
+
+  return async (jobs: IcalJob[]): Promise<JobResult[]> => {
+    const results = new Map<string, JobResult>()
+    let runnable: IcalJob[] = []
+    for (const job of jobs) {
+      const problem = invalidData(job)
+      if (problem) results.set(job.id, failed(job, new Error(problem)))
+      else runnable.push(job)
+    }
+    if (config.jobs.icalDelayMs > 0) {
+      // The course's artificial sleep, per job; a cancelled job stops waiting.
+      const waited = await Promise.allSettled(runnable.map((job) => delay(config.jobs.icalDelayMs, undefined, { signal: job.signal })))
+      runnable = runnable.filter((job, i) => {
+        const outcome = waited[i]!
+        if (outcome.status === 'rejected') results.set(job.id, failed(job, outcome.reason))
+        return outcome.status === 'fulfilled'
+      })
+    }
+    const options = { prodId: config.calendar.prodId, stamp: new Date() }
+    try {
+      const { built, large } = await buildSmallCalendars(deps.db, runnable, options)
+      for (const [job, output] of built) results.set(job.id, completed(job, output))
+      // One at a time: each holds a chunk of its calendar in memory, not the whole.
+      for (const job of large) {
+        try {
+          results.set(job.id, completed(job, await buildLargeCalendar(deps.db, job, { ...options, stamp: new Date() })))
+        } catch (error) {
+          results.set(job.id, failed(job, error))
+        }
       }
-    }))
+    } catch (error) {
+      for (const job of runnable) if (!results.has(job.id)) results.set(job.id, failed(job, error))
+    }
+    return jobs.map((job) => results.get(job.id)!)
+  }
 }
 
-async function buildJobCalendar ({ db, config }: IcalJobDeps, job: Job<IcalJobData>): Promise<IcalJobOutput> {
-  if (!Value.Check(IcalJobDataSchema, job.data)) {
-    const problem = [...Value.Errors(IcalJobDataSchema, job.data)][0]
-    throw new Error(`invalid job data at ${problem?.path || '/'}: ${problem?.message ?? 'unexpected shape'}`)
-  }
-  if (config.jobs.icalDelayMs > 0) await delay(config.jobs.icalDelayMs, undefined, { signal: job.signal })
+function invalidData (job: IcalJob): string | undefined {
+  if (Value.Check(IcalJobDataSchema, job.data)) return undefined
+  const problem = [...Value.Errors(IcalJobDataSchema, job.data)][0]
+  return `invalid job data at ${problem?.path || '/'}: ${problem?.message ?? 'unexpected shape'}`
+}
 
-  // One REPEATABLE READ transaction: the calendar is a consistent snapshot of the todos as they
-  // were when the job started, and its chunks appear all at once or not at all.
-  const stamp = new Date()
-  const stored = await db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
+/**
+ * One REPEATABLE READ transaction: each calendar is a consistent snapshot of the todos as they
+ * were when the batch started, and appears all at once or not at all.
+ */
+function inSnapshot<T> (db: Kysely<Database>, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
+    // No need to wait for this commit to reach the disk: pg-boss marks the jobs completed in a
+    // later, synchronous commit, which flushes this one too. Until then, a crash loses the work
+    // and the jobs run again; a job is never completed without its calendar.
+    await sql`set local synchronous_commit = off`.execute(trx)
+    return work(trx)
+  })
+}
+
+async function buildSmallCalendars (db: Kysely<Database>, jobs: IcalJob[], options: CalendarOptions) {
+  const built: Array<[IcalJob, IcalJobOutput]> = []
+  const large: IcalJob[] = []
+  if (jobs.length === 0) return { built, large }
+  const byFilters = Map.groupBy(jobs, (job) => JSON.stringify(job.data.filters, ['completed', 'window']))
+  await inSnapshot(db, async (trx) => {
+    const calendars: Array<{ taskId: string, text: string, events: number }> = []
+    for (const group of byFilters.values()) {
+      const todos = await calendarTodosPage(trx, group[0]!.data.filters, 0, SMALL_CALENDAR_TODOS + 1)
+      if (todos.length > SMALL_CALENDAR_TODOS) {
+        large.push(...group)
+        continue
+      }
+      const text = renderCalendarText(todos, options)
+      for (const job of group) calendars.push({ taskId: job.id, text, events: todos.length })
+    }
+    if (calendars.length === 0) return
+    await deleteCalendars(trx, jobs.filter((job) => job.retryCount > 0).map((job) => job.id))
+    await saveSmallCalendars(trx, calendars)
+    const byId = new Map(jobs.map((job) => [job.id, job]))
+    for (const c of calendars) built.push([byId.get(c.taskId)!, { events: c.events, bytes: Buffer.byteLength(c.text) }])
+  })
+  return { built, large }
+}
+
+async function buildLargeCalendar (db: Kysely<Database>, job: IcalJob, options: CalendarOptions): Promise<IcalJobOutput> {
+  const stored = await inSnapshot(db, async (trx) => {
     let events = 0
     const counted = async function * (todos: AsyncIterable<CalendarTodo>) {
       for await (const todo of todos) {
@@ -50,8 +126,8 @@ async function buildJobCalendar ({ db, config }: IcalJobDeps, job: Job<IcalJobDa
         yield todo
       }
     }
-    const text = renderCalendar(counted(calendarTodos(trx, job.data.filters)), { prodId: config.calendar.prodId, stamp })
-    return saveCalendar(trx, job.id, text, () => events, job.signal)
+    const text = renderCalendar(counted(calendarTodos(trx, job.data.filters)), options)
+    return saveCalendar(trx, job.id, text, () => events, { replace: job.retryCount > 0 })
   })
   return { events: stored.event_count, bytes: stored.byte_length }
 }

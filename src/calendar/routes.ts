@@ -1,7 +1,5 @@
 // The calendar job API: queue a job, follow it (optionally waiting for it), fetch or cancel it.
-import { Readable, pipeline } from 'node:stream'
-import { createGunzip } from 'node:zlib'
-import negotiate from '@fastify/accept-negotiator'
+import { Readable } from 'node:stream'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { HttpError } from '../http/errors.ts'
@@ -48,6 +46,26 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = 
     return job
   }
 
+  /**
+   * The job once it is finished, or as it is at the deadline. Woken by the database when the job
+   * settles; a wake-up for another reason (the listener reconnected) just means: look again.
+   */
+  const waitUntilFinished = async (id: string, deadline: number, gone: AbortSignal): Promise<IcalJob | undefined> => {
+    for (;;) {
+      const remaining = deadline - Date.now()
+      const wait = remaining > 0 && !gone.aborted && app.jobSettled.listening
+      const done = new AbortController()
+      // Listen before reading, so a job finishing in between still wakes us.
+      const settled = wait ? app.jobSettled.settled(id, { timeoutMs: remaining, signal: AbortSignal.any([gone, done.signal]) }) : undefined
+      const job = await findTask(id)
+      if (!settled || !job || isFinished(taskStatusOf(job))) {
+        done.abort()
+        return job
+      }
+      await settled
+    }
+  }
+
   app.post('/todos/ical', {
     schema: {
       tags,
@@ -85,16 +103,9 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = 
     if (waitMs === 0) {
       job = await findTask(id)
     } else {
-      // Start listening before the first read, so a job finishing in between still wakes us.
-      const stop = new AbortController()
-      reply.raw.once('close', () => stop.abort())
-      const settled = app.jobSettled.settled(id, { timeoutMs: waitMs, signal: stop.signal })
-      job = await findTask(id)
-      if (job && !isFinished(taskStatusOf(job))) {
-        await settled
-        job = await findTask(id)
-      }
-      stop.abort()
+      const gone = new AbortController() // the client hung up: stop waiting
+      reply.raw.once('close', () => gone.abort())
+      job = await waitUntilFinished(id, Date.now() + waitMs, gone.signal)
     }
     if (!job) return reply.code(404).send(taskNotFound)
     return taskStatusBody(job, urlsFor(request, id))
@@ -104,7 +115,7 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = 
     schema: {
       tags,
       summary: 'Download the calendar',
-      description: 'text/calendar once the task is SUCCESS (gzip-encoded when the client accepts it). ' +
+      description: 'text/calendar once the task is SUCCESS. ' +
         '404 while it is PENDING, STARTED or RETRY; 409 when it ended in FAILURE or was REVOKED.',
       params: TaskIdParams,
       response: {
@@ -128,18 +139,12 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = 
 
     const info = await calendarInfo(app.db, id)
     if (!info) return reply.code(410).send({ error: 'The calendar of this task is no longer stored' })
-    reply
+    // Streamed a chunk at a time: the API never holds a whole calendar.
+    return reply
       .header('content-type', 'text/calendar; charset=utf-8')
       .header('content-disposition', `attachment; filename="taskoverflow-${id}.ics"`)
-      .header('vary', 'accept-encoding')
-    const chunks = Readable.from(calendarChunks(app.db, info))
-    if (negotiate(request.headers['accept-encoding'] ?? '', ['gzip', 'identity']) === 'gzip') {
-      return reply.header('content-encoding', 'gzip').header('content-length', info.gzip_byte_length).send(chunks)
-    }
-    const text = pipeline(chunks, createGunzip(), (err) => {
-      if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') request.log.error({ err }, 'calendar download failed')
-    })
-    return reply.header('content-length', info.byte_length).send(text)
+      .header('content-length', info.byte_length)
+      .send(Readable.from(calendarChunks(app.db, info), { objectMode: false }))
   })
 
   app.delete('/todos/ical/:task_id', {

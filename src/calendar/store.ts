@@ -1,83 +1,77 @@
 // Where finished calendars live: in our own tables, in the same database as the todos and the
-// queue. The .ics text is gzipped on the way in and split into ~1 MiB chunks, so writing and
-// reading back a calendar of any size holds one chunk at a time. Concatenated in seq order the
-// chunks are one gzip stream: served as-is to clients that accept gzip, unzipped for the others.
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import { constants, createGzip } from 'node:zlib'
+// queue. The text is stored in chunks of about 1 MiB, so writing and reading back a calendar of
+// any size holds one chunk at a time; Postgres compresses them (TOAST).
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import type { CalendarsTable, Database, Queryable } from '../db/schema.ts'
 
 export const CHUNK_BYTES = 1024 * 1024
-// Level 1: calendar text is repetitive enough that the fastest level already shrinks it several
-// times over, at a fraction of the CPU of the default level (see the Performance section).
-const GZIP_LEVEL = constants.Z_BEST_SPEED
 
 export type CalendarInfo = Selectable<CalendarsTable>
 
 /**
- * Store the text of a calendar under its task id, replacing what an earlier attempt of the same
- * job stored. Run inside the transaction that read the todos, so a retried job never leaves a
- * half-written calendar behind.
+ * Store the text of a calendar under its task id, inside the caller's transaction. A calendar
+ * that fits one chunk (nearly all) costs one statement: the chunk and its calendars row together.
  */
 export async function saveCalendar (
   trx: Transaction<Database>,
   taskId: string,
   text: AsyncIterable<string>,
   eventCount: () => number,
-  signal?: AbortSignal
+  { chunkBytes = CHUNK_BYTES, replace = true } = {}
 ): Promise<CalendarInfo> {
-  await trx.deleteFrom('calendars').where('task_id', '=', taskId).execute()
-  await trx.insertInto('calendars')
-    .values({ task_id: taskId, event_count: 0, byte_length: 0, gzip_byte_length: 0, chunk_count: 0 })
-    .execute()
+  // A retried job replaces what an earlier attempt stored (its transaction committed, but the
+  // job was not marked completed); a first attempt has nothing to replace.
+  if (replace) await trx.deleteFrom('calendars').where('task_id', '=', taskId).execute()
   let byteLength = 0
-  let gzipByteLength = 0
   let seq = 0
-  await pipeline(
-    Readable.from(text),
-    async function * measure (source: AsyncIterable<string>) {
-      for await (const piece of source) {
-        byteLength += Buffer.byteLength(piece)
-        yield piece
-      }
-    },
-    createGzip({ level: GZIP_LEVEL }),
-    async function * inChunks (source: AsyncIterable<Buffer>) {
-      let parts: Buffer[] = []
-      let size = 0
-      for await (const part of source) {
-        parts.push(part)
-        size += part.length
-        if (size >= CHUNK_BYTES) {
-          yield Buffer.concat(parts, size)
-          parts = []
-          size = 0
-        }
-      }
-      if (size > 0) yield Buffer.concat(parts, size)
-    },
-    async function store (chunks: AsyncIterable<Buffer>) {
-      for await (const data of chunks) {
-        await trx.insertInto('calendar_chunks').values({ task_id: taskId, seq: seq++, data }).execute()
-        gzipByteLength += data.length
-      }
-    },
-    { signal }
-  )
-  return trx.updateTable('calendars')
-    .set({ event_count: eventCount(), byte_length: byteLength, gzip_byte_length: gzipByteLength, chunk_count: seq })
-    .where('task_id', '=', taskId)
+  let chunk = ''
+  let chunkLength = 0
+  // One chunk is written while the next is rendered: at most two in memory, and the database
+  // works in parallel with us.
+  let writing: Promise<unknown> = Promise.resolve()
+  for await (const piece of text) {
+    // Write a full chunk only once more text follows, so the last chunk is never empty.
+    if (chunkLength >= chunkBytes) {
+      await writing
+      writing = trx.insertInto('calendar_chunks').values({ task_id: taskId, seq: seq++, data: chunk }).execute()
+      writing.catch(() => {}) // (awaited before the next write; this only keeps an early exit from leaving it unhandled)
+      chunk = ''
+      chunkLength = 0
+    }
+    const bytes = Buffer.byteLength(piece)
+    chunk += piece
+    chunkLength += bytes
+    byteLength += bytes
+  }
+  await writing
+  return trx
+    .with('last_chunk', (db) => db.insertInto('calendar_chunks').values({ task_id: taskId, seq, data: chunk }))
+    .insertInto('calendars')
+    .values({ task_id: taskId, event_count: eventCount(), byte_length: byteLength, chunk_count: seq + 1 })
     .returningAll()
     .executeTakeFirstOrThrow()
+}
+
+/** Calendars that fit one chunk, all stored by one statement: a whole batch of small jobs at once. */
+export async function saveSmallCalendars (trx: Transaction<Database>, calendars: Array<{ taskId: string, text: string, events: number }>): Promise<void> {
+  await trx
+    .with('chunks', (db) => db.insertInto('calendar_chunks').values(calendars.map((c) => ({ task_id: c.taskId, seq: 0, data: c.text }))))
+    .insertInto('calendars')
+    .values(calendars.map((c) => ({ task_id: c.taskId, event_count: c.events, byte_length: Buffer.byteLength(c.text), chunk_count: 1 })))
+    .execute()
+}
+
+/** Remove what earlier attempts of these (retried) jobs stored. */
+export async function deleteCalendars (trx: Transaction<Database>, taskIds: string[]): Promise<void> {
+  if (taskIds.length > 0) await trx.deleteFrom('calendars').where('task_id', 'in', taskIds).execute()
 }
 
 export function calendarInfo (db: Queryable, taskId: string): Promise<CalendarInfo | undefined> {
   return db.selectFrom('calendars').selectAll().where('task_id', '=', taskId).executeTakeFirst()
 }
 
-/** The stored gzip stream of a calendar, one chunk (one small query) at a time. */
-export async function * calendarChunks (db: Queryable, info: CalendarInfo): AsyncGenerator<Buffer> {
+/** The text of a calendar, one chunk (one small query) at a time. */
+export async function * calendarChunks (db: Queryable, info: CalendarInfo): AsyncGenerator<string> {
   for (let seq = 0; seq < info.chunk_count; seq++) {
     const row = await db.selectFrom('calendar_chunks').select('data')
       .where('task_id', '=', info.task_id).where('seq', '=', seq).executeTakeFirst()

@@ -16,8 +16,9 @@ export async function startCalendarWorkers (boss: PgBoss, deps: IcalJobDeps): Pr
     // interval, so a backlog drains at the speed of the handler.
     burstWhenBatchFull: true,
     // NOTIFY wakes workers for new jobs only. A retry becomes due without one, so the backstop
-    // poll decides how soon it runs: every 2 s rather than pg-boss's relaxed 30 s.
-    notifyPollingIntervalSeconds: 2,
+    // poll decides how soon it runs: every WORKER_POLL_SECONDS (2) rather than pg-boss's 30 s.
+    pollingIntervalSeconds: worker.pollSeconds,
+    notifyPollingIntervalSeconds: worker.pollSeconds,
     perJobResults: true
   }, icalJobHandler(deps))
 

@@ -1,7 +1,7 @@
 // The tables this service owns, as kysely sees them. Timestamps are `timestamp without time zone`
 // holding UTC wall-clock time; the pool hands them over as ISO 8601 text without an offset
 // ("2023-02-27T00:00:00"), exactly as the API writes them (see connection.ts).
-import type { ColumnType, Generated, Kysely, Transaction } from 'kysely'
+import type { Generated, Kysely, Transaction } from 'kysely'
 
 export interface TodosTable {
   id: Generated<number>
@@ -13,21 +13,20 @@ export interface TodosTable {
   updated_at: Generated<string>
 }
 
-/** One finished calendar: its size and the number of gzip chunks its body is stored in. */
+/** One finished calendar: its size and the number of chunks its text is stored in. */
 export interface CalendarsTable {
   task_id: string
   event_count: number
   byte_length: number
-  gzip_byte_length: number
   chunk_count: number
   created_at: Generated<string>
 }
 
-/** Consecutive pieces of one gzip stream; concatenated in seq order they are the .ics file gzipped. */
+/** Consecutive pieces of a calendar's text; concatenated in seq order they are the .ics file. */
 export interface CalendarChunksTable {
   task_id: string
   seq: number
-  data: ColumnType<Buffer, Buffer, never>
+  data: string
 }
 
 export interface Database {

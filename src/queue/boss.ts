@@ -5,6 +5,7 @@ import type { ReadyConfig } from '../config.ts'
 import { connectionOptions } from '../db/connection.ts'
 import type { BaseLogger } from '../logger.ts'
 import { attachJobSettledTrigger } from './job-settled.ts'
+import { PreparedStatementDb } from './prepared-db.ts'
 import {
   CALENDAR_CLEANUP_QUEUE, ICAL_DEAD_LETTER_QUEUE, ICAL_QUEUE,
   cleanupQueueOptions, deadLetterQueueOptions, icalQueueOptions
@@ -13,10 +14,13 @@ import {
 export type { PgBoss }
 
 export async function startBoss (config: ReadyConfig, logger: BaseLogger, role: 'api' | 'worker'): Promise<PgBoss> {
-  const boss = new PgBoss({
+  const db = new PreparedStatementDb({
     ...connectionOptions(config.database, `taskoverflow-${role}-boss`),
-    max: config.database.poolMax,
-    useListenNotify: true,
+    max: config.database.poolMax
+  })
+  const boss = new PgBoss({
+    db,
+    useListenNotify: config.queue.listenNotify,
     instanceName: `taskoverflow-${role}`
   })
   // Both listeners before start(): an 'error' event without a listener would kill the process.
@@ -25,7 +29,7 @@ export async function startBoss (config: ReadyConfig, logger: BaseLogger, role: 
   await boss.start()
   // A dead-letter queue must exist before a queue names it.
   await ensureQueue(boss, ICAL_DEAD_LETTER_QUEUE, deadLetterQueueOptions(config.jobs))
-  await ensureQueue(boss, ICAL_QUEUE, icalQueueOptions(config.jobs))
+  await ensureQueue(boss, ICAL_QUEUE, icalQueueOptions(config.jobs, config.queue.listenNotify))
   await ensureQueue(boss, CALENDAR_CLEANUP_QUEUE, cleanupQueueOptions())
   await attachJobSettledTrigger(boss.getDb())
   return boss

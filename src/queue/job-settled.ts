@@ -47,7 +47,7 @@ export class JobSettledListener {
     const listener = new JobSettledListener()
     // After a reconnect, notifications sent while disconnected are lost: wake everyone so each
     // waiter re-reads its job's state.
-    const handle = await db.listen(JOB_SETTLED_CHANNEL, (id) => listener.#wake(id), () => listener.#wakeAll())
+    const handle = await db.listen(JOB_SETTLED_CHANNEL, (id) => listener.#wake(id), () => listener.wakeAll())
     listener.#close = () => handle.close()
     return listener
   }
@@ -75,6 +75,11 @@ export class JobSettledListener {
     })
   }
 
+  /** false once closed: waiting then would return at once, so callers should not. */
+  get listening (): boolean {
+    return this.#close !== undefined
+  }
+
   /** Number of requests waiting, for tests and metrics. */
   get waiting (): number {
     let count = 0
@@ -85,7 +90,7 @@ export class JobSettledListener {
   async close (): Promise<void> {
     const close = this.#close
     this.#close = undefined
-    this.#wakeAll()
+    this.wakeAll()
     await close?.()
   }
 
@@ -93,7 +98,8 @@ export class JobSettledListener {
     for (const done of [...(this.#waiters.get(id) ?? [])]) done()
   }
 
-  #wakeAll (): void {
+  /** Wake every waiter to look again (after a reconnect, notifications may have been missed). */
+  wakeAll (): void {
     for (const id of [...this.#waiters.keys()]) this.#wake(id)
   }
 }

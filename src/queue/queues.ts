@@ -29,10 +29,12 @@ const DAY = 86_400
 // the job to expire. 10 s is pg-boss's minimum; one tiny UPDATE per batch every 5 s.
 export const ICAL_HEARTBEAT_SECONDS = 10
 
-export function icalQueueOptions (jobs: Config['jobs']): Omit<Queue, 'name'> {
+export function icalQueueOptions (jobs: Config['jobs'], listenNotify: boolean): Omit<Queue, 'name'> {
   return {
     policy: 'standard',
-    notify: true, // with the constructor's useListenNotify, workers wake on insert instead of polling
+    // With the constructor's useListenNotify (both are needed), workers wake on insert instead
+    // of finding the job at their next poll.
+    notify: listenNotify,
     retryLimit: jobs.retryLimit,
     retryDelay: jobs.retryDelaySeconds,
     retryBackoff: true,

@@ -44,20 +44,27 @@ export function deleteTodo (db: Queryable, id: number): Promise<TodoRow | undefi
 
 export type CalendarTodo = Pick<TodoRow, 'id' | 'title' | 'description' | 'completed' | 'deadline_at'>
 
+/** The todos a calendar shows (those with a deadline), in id order, after a given id. */
+export function calendarTodosPage (db: Queryable, filters: TodoFilters, afterId: number, limit: number): Promise<CalendarTodo[]> {
+  return matching(db.selectFrom('todos').select(['id', 'title', 'description', 'completed', 'deadline_at']), filters)
+    .where('deadline_at', 'is not', null).where('id', '>', afterId).orderBy('id').limit(limit).execute()
+}
+
 /**
- * The todos a calendar shows (those with a deadline), page by page in id order, so a calendar
- * of any size is read with bounded memory. Run it in one REPEATABLE READ transaction to read a
- * single snapshot.
+ * All of them, page by page, so a calendar of any size is read with bounded memory. Run it in
+ * one REPEATABLE READ transaction to read a single snapshot.
  */
-export async function * calendarTodos (db: Queryable, filters: TodoFilters, pageSize = 2000): AsyncGenerator<CalendarTodo> {
-  let after = 0
+export async function * calendarTodos (db: Queryable, filters: TodoFilters, pageSize = 5000): AsyncGenerator<CalendarTodo> {
+  let next = calendarTodosPage(db, filters, 0, pageSize)
   for (;;) {
-    const page = await matching(
-      db.selectFrom('todos').select(['id', 'title', 'description', 'completed', 'deadline_at']),
-      filters
-    ).where('deadline_at', 'is not', null).where('id', '>', after).orderBy('id').limit(pageSize).execute()
+    const page = await next
+    // Ask for the next page before handing out this one, so the database works while we render.
+    const more = page.length === pageSize
+    if (more) {
+      next = calendarTodosPage(db, filters, page[page.length - 1]!.id, pageSize)
+      next.catch(() => {}) // (awaited on the next turn; this only keeps an early exit from leaving it unhandled)
+    }
     yield * page
-    if (page.length < pageSize) return
-    after = page[page.length - 1]!.id
+    if (!more) return
   }
 }

@@ -1,0 +1,76 @@
+// The job handler on real batches fetched from pg-boss: small calendars built together, a large
+// one streamed on its own, a job with bad data failing alone.
+import t from 'tap'
+import { sql } from 'kysely'
+import { icalJobHandler, SMALL_CALENDAR_TODOS } from '../src/calendar/job.ts'
+import { calendarChunks, calendarInfo } from '../src/calendar/store.ts'
+import { loadConfig, withDatabaseUrl } from '../src/config.ts'
+import { createDatabase, createPool } from '../src/db/connection.ts'
+import { migrateToLatest } from '../src/db/migrate.ts'
+import { createLogger } from '../src/logger.ts'
+import { startBoss } from '../src/queue/boss.ts'
+import { ICAL_QUEUE, type IcalJobData } from '../src/queue/queues.ts'
+import { createTestDatabase } from './helpers/database.ts'
+import { parseEvents } from './helpers/ical.ts'
+
+const database = await createTestDatabase()
+const config = withDatabaseUrl(loadConfig({ LOG_LEVEL: 'silent' }), database.url)
+const db = createDatabase(createPool(config.database, 'job-test'))
+await migrateToLatest(db)
+const boss = await startBoss(config, createLogger('silent'), 'worker')
+t.teardown(async () => {
+  await boss.stop({ graceful: false })
+  await db.destroy()
+  await database.drop()
+})
+const handler = icalJobHandler({ db, config, logger: createLogger('silent') })
+
+// More todos with deadlines than a batch builds together; every seventh is completed.
+const total = SMALL_CALENDAR_TODOS + 50
+await sql`insert into todos (title, completed, deadline_at)
+  select 'todo ' || i, i % 7 = 0, timestamp '2026-01-01' + (i || ' minutes')::interval from generate_series(1, ${total}::int) as i`.execute(db)
+const completedCount = Math.floor(total / 7)
+
+async function text (taskId: string): Promise<string> {
+  const info = await calendarInfo(db, taskId)
+  let out = ''
+  for await (const chunk of calendarChunks(db, info!)) out += chunk
+  return out
+}
+
+t.test('one batch: identical small requests share a rendering, a large one is streamed, bad data fails alone', async (t) => {
+  const send = (data: object) => boss.send(ICAL_QUEUE, data) as Promise<string>
+  const small1 = await send({ filters: { completed: true } })
+  const small2 = await send({ filters: { completed: true } })
+  const large = await send({ filters: {} })
+  const bad = await send({ filters: { completed: 'yes' } })
+  const jobs = await boss.fetch<IcalJobData>(ICAL_QUEUE, { batchSize: 10 })
+  t.equal(jobs.length, 4, 'fetched as one batch')
+
+  const results = new Map((await handler(jobs)).map((r) => [r.id, r]))
+  t.match(results.get(small1), { status: 'completed', output: { events: completedCount } })
+  t.match(results.get(small2), { status: 'completed', output: { events: completedCount } })
+  t.match(results.get(large), { status: 'completed', output: { events: total } })
+  t.match(results.get(bad), { status: 'failed', output: { message: /invalid job data at \/filters\/completed/ } })
+
+  t.equal(await text(small1), await text(small2), 'the same calendar for the same request in the same batch')
+  t.equal(parseEvents(await text(small1)).length, completedCount)
+  const largeText = await text(large)
+  t.equal(parseEvents(largeText).length, total)
+  t.equal((await calendarInfo(db, large))!.byte_length, Buffer.byteLength(largeText))
+  t.equal(await calendarInfo(db, bad), undefined, 'nothing stored for the failed job')
+})
+
+t.test('a retried job replaces the calendar its earlier attempt stored', async (t) => {
+  const id = await boss.send(ICAL_QUEUE, { filters: { completed: true } }) as string
+  const [first] = await boss.fetch<IcalJobData>(ICAL_QUEUE)
+  await handler([first!])
+  await sql`update todos set title = 'renamed' where id = 7`.execute(db)
+  // The completion was lost (say the worker died right after storing): the job runs again.
+  const again = { ...first!, retryCount: 1 }
+  const [result] = await handler([again])
+  t.equal(result!.status, 'completed')
+  t.match(await text(id), /SUMMARY:renamed/)
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from calendars where task_id = ${id}`.execute(db)
+  t.equal(rows[0]!.n, 1)
+})
