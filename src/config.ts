@@ -88,7 +88,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     const name = error.path.replace(/^\//, '')
     const choices = (error.schema.anyOf as Array<{ const?: unknown }> | undefined)?.map((s) => s.const)
     const message = choices ? `must be one of ${choices.join(', ')}` : error.message
-    return `${name}=${JSON.stringify(env[name])}: ${message}` +
+    return `${name}=${JSON.stringify(raw[name])}: ${message}` +
       (error.schema.description ? ` (${error.schema.description})` : '')
   })
   if (problems.length > 0) {

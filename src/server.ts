@@ -1,8 +1,8 @@
 // Entry point of the API: configuration -> database -> app -> listen, and a graceful stop.
 import closeWithGrace from 'close-with-grace'
-import { buildApp } from './app.ts'
+import { buildApp, type App } from './app.ts'
 import { ConfigError, loadConfig, withDatabaseUrl } from './config.ts'
-import { startOrUseDatabase } from './db/choose.ts'
+import { startOrUseDatabase, type ChosenDatabase } from './db/choose.ts'
 import { createLogger } from './logger.ts'
 
 let config
@@ -15,27 +15,29 @@ try {
 }
 const logger = createLogger(config.logLevel)
 
+let database: ChosenDatabase | undefined
+let app: App | undefined
+const stop = async () => {
+  await app?.close()
+  await database?.embedded?.stop()
+}
+
 try {
-  const database = await startOrUseDatabase(config, logger)
-  const stopDatabase = async () => { await database.embedded?.stop() }
-  let app
-  try {
-    app = await buildApp(withDatabaseUrl(config, database.url), { logger })
-  } catch (error) {
-    await stopDatabase()
-    throw error
-  }
-  // The delay outlasts the worker's own grace period, so active jobs can finish first.
-  closeWithGrace({ delay: config.worker.shutdownTimeoutMs + 10_000, logger }, async ({ signal, err }) => {
+  database = await startOrUseDatabase(config, logger)
+  app = await buildApp(withDatabaseUrl(config, database.url), { logger })
+  // The delay outlasts the worker's own grace period and the embedded Postgres's stop, so
+  // active jobs finish first and nothing is left running.
+  closeWithGrace({ delay: config.worker.shutdownTimeoutMs + 20_000, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'unexpected error: shutting down')
     else logger.info({ signal }, 'shutting down: finishing active requests and jobs')
-    await app.close()
-    await stopDatabase()
+    await stop()
   })
   await app.listen({ host: config.http.host, port: config.http.port })
   logger.info(`TaskOverflow ready: http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${config.http.port}/docs ` +
     `(worker: ${config.worker.mode})`)
 } catch (error) {
   logger.fatal({ err: error }, `could not start: ${(error as Error).message}`)
-  process.exitCode = 1
+  // Whatever had started (pg-boss, the inline worker, the embedded Postgres) stops with us.
+  await stop().catch((err: unknown) => logger.error({ err }, 'could not stop cleanly'))
+  process.exit(1)
 }

@@ -1,12 +1,14 @@
 // Entry point of a standalone calendar worker (`npm run worker`); run as many as you like.
 import closeWithGrace from 'close-with-grace'
+import type { Kysely } from 'kysely'
 import { startCalendarWorkers } from './calendar/workers.ts'
 import { ConfigError, loadConfig, withDatabaseUrl } from './config.ts'
 import { joinDatabase } from './db/choose.ts'
 import { createDatabase, createPool } from './db/connection.ts'
 import { migrateToLatest } from './db/migrate.ts'
+import type { Database } from './db/schema.ts'
 import { createLogger } from './logger.ts'
-import { startBoss } from './queue/boss.ts'
+import { startBoss, type PgBoss } from './queue/boss.ts'
 
 let config
 try {
@@ -17,22 +19,30 @@ try {
   process.exit(1)
 }
 const logger = createLogger(config.logLevel, 'taskoverflow-worker')
+const timeoutMs = config.worker.shutdownTimeoutMs
+
+let db: Kysely<Database> | undefined
+let boss: PgBoss | undefined
+// Jobs still running at the timeout are failed by pg-boss and retried by another worker.
+const stop = async () => {
+  await boss?.stop({ graceful: true, timeout: timeoutMs })
+  await db?.destroy()
+}
 
 try {
   const ready = withDatabaseUrl(config, await joinDatabase(config, logger))
-  const db = createDatabase(createPool(ready.database, 'taskoverflow-worker'))
+  db = createDatabase(createPool(ready.database, 'taskoverflow-worker'))
   if (ready.database.migrateOnStart) await migrateToLatest(db)
-  const boss = await startBoss(ready, logger, 'worker')
-  closeWithGrace({ delay: config.worker.shutdownTimeoutMs + 10_000, logger }, async ({ signal, err }) => {
+  boss = await startBoss(ready, logger, 'worker')
+  closeWithGrace({ delay: timeoutMs + 10_000, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'unexpected error: stopping')
-    else logger.info({ signal, timeoutMs: config.worker.shutdownTimeoutMs }, 'stopping: no new jobs, finishing active ones')
-    // Jobs still running at the timeout are failed by pg-boss and retried by another worker.
-    await boss.stop({ graceful: true, timeout: config.worker.shutdownTimeoutMs })
-    await db.destroy()
+    else logger.info({ signal, timeoutMs }, 'stopping: no new jobs, finishing active ones')
+    await stop()
   })
   await startCalendarWorkers(boss, { db, config: ready, logger })
   logger.info({ concurrency: config.worker.concurrency, batchSize: config.worker.batchSize }, 'calendar worker ready')
 } catch (error) {
   logger.fatal({ err: error }, `could not start: ${(error as Error).message}`)
-  process.exitCode = 1
+  await stop().catch((err: unknown) => logger.error({ err }, 'could not stop cleanly'))
+  process.exit(1)
 }

@@ -9,6 +9,7 @@ import { createDatabase, createPool } from '../src/db/connection.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import { createLogger } from '../src/logger.ts'
 import { startBoss } from '../src/queue/boss.ts'
+import type { Job } from 'pg-boss'
 import { ICAL_QUEUE, type IcalJobData } from '../src/queue/queues.ts'
 import { createTestDatabase } from './helpers/database.ts'
 import { parseEvents } from './helpers/ical.ts'
@@ -23,7 +24,9 @@ t.teardown(async () => {
   await db.destroy()
   await database.drop()
 })
-const handler = icalJobHandler({ db, config, logger: createLogger('silent') })
+const handle = icalJobHandler({ db, config, logger: createLogger('silent') })
+// work() hands handlers jobs with a signal; fetch() does not, so give them one as work() would.
+const handler = (jobs: Array<Job<IcalJobData>>) => handle(jobs.map((job) => ({ ...job, signal: job.signal ?? new AbortController().signal })))
 
 // More todos with deadlines than a batch builds together; every seventh is completed.
 const total = SMALL_CALENDAR_TODOS + 50
@@ -73,4 +76,18 @@ t.test('a retried job replaces the calendar its earlier attempt stored', async (
   t.match(await text(id), /SUMMARY:renamed/)
   const { rows } = await sql<{ n: number }>`select count(*)::int as n from calendars where task_id = ${id}`.execute(db)
   t.equal(rows[0]!.n, 1)
+})
+
+t.test('a job cancelled while it is being built stores nothing, small or large', async (t) => {
+  const small = await boss.send(ICAL_QUEUE, { filters: { completed: true } }) as string
+  const large = await boss.send(ICAL_QUEUE, { filters: {} }) as string
+  const jobs = await boss.fetch<IcalJobData>(ICAL_QUEUE, { batchSize: 10 })
+  // As a cancel does through the heartbeat: the job's signal is aborted.
+  const cancelled = jobs.map((job) => ({ ...job, signal: AbortSignal.abort() }))
+  const results = await handler(cancelled)
+  t.same(results.map((r) => r.status), ['failed', 'failed'])
+  t.equal(await calendarInfo(db, small), undefined)
+  t.equal(await calendarInfo(db, large), undefined)
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from calendar_chunks where task_id in (${small}, ${large})`.execute(db)
+  t.equal(rows[0]!.n, 0, 'no chunk of the large one either')
 })

@@ -32,7 +32,10 @@ export function icalJobHandler (deps: IcalJobDeps) {
   const completed = (job: IcalJob, output: IcalJobOutput): JobResult => ({ id: job.id, status: 'completed', output })
   const failed = (job: IcalJob, error: unknown): JobResult => {
     const err = error instanceof Error ? error : new Error(String(error))
-    logger.warn({ jobId: job.id, retryCount: job.retryCount, err }, 'calendar job failed')
+    // An aborted signal: the job was cancelled, or its claim lapsed (pg-boss gave up on it at
+    // shutdown). pg-boss has settled it already; this result changes nothing.
+    if (job.signal.aborted) logger.info({ jobId: job.id }, 'calendar job stopped: cancelled, or handed back')
+    else logger.warn({ jobId: job.id, retryCount: job.retryCount, err }, 'calendar job failed')
     return { id: job.id, status: 'failed', output: { name: err.name, message: err.message } }
   }
 
@@ -68,6 +71,8 @@ export function icalJobHandler (deps: IcalJobDeps) {
     } catch (error) {
       for (const job of runnable) if (!results.has(job.id)) results.set(job.id, failed(job, error))
     }
+    // Left out of the store because they were cancelled while being built.
+    for (const job of runnable) if (!results.has(job.id)) results.set(job.id, failed(job, new Error('cancelled before its calendar was stored')))
     return jobs.map((job) => results.get(job.id)!)
   }
 }
@@ -108,11 +113,13 @@ async function buildSmallCalendars (db: Kysely<Database>, jobs: IcalJob[], optio
       const text = renderCalendarText(todos, options)
       for (const job of group) calendars.push({ taskId: job.id, text, events: todos.length })
     }
-    if (calendars.length === 0) return
-    await deleteCalendars(trx, jobs.filter((job) => job.retryCount > 0).map((job) => job.id))
-    await saveSmallCalendars(trx, calendars)
     const byId = new Map(jobs.map((job) => [job.id, job]))
-    for (const c of calendars) built.push([byId.get(c.taskId)!, { events: c.events, bytes: Buffer.byteLength(c.text) }])
+    // Jobs cancelled meanwhile store nothing (their results are ignored).
+    const wanted = calendars.filter((c) => !byId.get(c.taskId)!.signal.aborted)
+    if (wanted.length === 0) return
+    await deleteCalendars(trx, jobs.filter((job) => job.retryCount > 0).map((job) => job.id))
+    await saveSmallCalendars(trx, wanted)
+    for (const c of wanted) built.push([byId.get(c.taskId)!, { events: c.events, bytes: Buffer.byteLength(c.text) }])
   })
   return { built, large }
 }
@@ -127,7 +134,7 @@ async function buildLargeCalendar (db: Kysely<Database>, job: IcalJob, options: 
       }
     }
     const text = renderCalendar(counted(calendarTodos(trx, job.data.filters)), options)
-    return saveCalendar(trx, job.id, text, () => events, { replace: job.retryCount > 0 })
+    return saveCalendar(trx, job.id, text, () => events, { replace: job.retryCount > 0, signal: job.signal })
   })
   return { events: stored.event_count, bytes: stored.byte_length }
 }

@@ -77,7 +77,8 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = 
     }
   }, async (request, reply) => {
     const body = request.body
-    if (body !== undefined && body !== null && !(typeof body === 'object' && Object.keys(body).length === 0)) {
+    const empty = body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0)
+    if (!empty) {
       throw new HttpError(400, 'POST /todos/ical takes no body: pass the filters in the query string (?completed=true&window=5)')
     }
     const data: IcalJobData = { filters: parseFilters(request.query) }
@@ -159,13 +160,11 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = 
     const id = request.params.task_id
     const job = await findTask(id)
     if (!job) return reply.code(404).send(taskNotFound)
-    if (!isFinished(taskStatusOf(job))) await app.boss.cancel(ICAL_QUEUE, id)
+    if (isFinished(taskStatusOf(job))) return reply.code(409).send({ error: 'Task already finished', task_status: taskStatusOf(job) })
+    await app.boss.cancel(ICAL_QUEUE, id)
+    // A job that finished between the read and the cancel keeps its status.
     const after = (await findTask(id)) ?? job
-    const status = taskStatusOf(after)
-    // Finished before (or while) we asked: nothing to cancel.
-    if (status !== 'REVOKED' || isFinished(taskStatusOf(job))) {
-      return reply.code(409).send({ error: 'Task already finished', task_status: status })
-    }
+    if (taskStatusOf(after) !== 'REVOKED') return reply.code(409).send({ error: 'Task already finished', task_status: taskStatusOf(after) })
     return taskStatusBody(after, urlsFor(request, id))
   })
 }

@@ -17,7 +17,7 @@ export async function saveCalendar (
   taskId: string,
   text: AsyncIterable<string>,
   eventCount: () => number,
-  { chunkBytes = CHUNK_BYTES, replace = true } = {}
+  { chunkBytes = CHUNK_BYTES, replace = true, signal }: { chunkBytes?: number, replace?: boolean, signal?: AbortSignal } = {}
 ): Promise<CalendarInfo> {
   // A retried job replaces what an earlier attempt stored (its transaction committed, but the
   // job was not marked completed); a first attempt has nothing to replace.
@@ -32,6 +32,7 @@ export async function saveCalendar (
   for await (const piece of text) {
     // Write a full chunk only once more text follows, so the last chunk is never empty.
     if (chunkLength >= chunkBytes) {
+      signal?.throwIfAborted() // cancelled: stop, and roll back what was written
       await writing
       writing = trx.insertInto('calendar_chunks').values({ task_id: taskId, seq: seq++, data: chunk }).execute()
       writing.catch(() => {}) // (awaited before the next write; this only keeps an early exit from leaving it unhandled)
@@ -44,6 +45,7 @@ export async function saveCalendar (
     byteLength += bytes
   }
   await writing
+  signal?.throwIfAborted()
   return trx
     .with('last_chunk', (db) => db.insertInto('calendar_chunks').values({ task_id: taskId, seq, data: chunk }))
     .insertInto('calendars')

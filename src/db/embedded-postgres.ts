@@ -56,14 +56,20 @@ export async function startEmbeddedPostgres (options: EmbeddedPostgresOptions): 
       .catch(async (error: Error) => {
         throw new EmbeddedPostgresError(`${error.message}\n${await logTail(dataDir)}`)
       })
+    const stopServer = () => pgCtl(bins, runAs, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '20'])
     const url = `postgres://postgres:${password}@127.0.0.1:${port}/${DATABASE}`
-    await createDatabaseOnce(url.replace(`/${DATABASE}`, '/postgres'))
-    await writeState(dataDir, { pid: process.pid, port, url, startedAt: new Date().toISOString() })
+    try {
+      await createDatabaseOnce(url.replace(`/${DATABASE}`, '/postgres'))
+      await writeState(dataDir, { pid: process.pid, port, url, startedAt: new Date().toISOString() })
+    } catch (error) {
+      await stopServer().catch(() => {}) // the state file goes below: leave no server it would not know of
+      throw error
+    }
     return {
       url,
       dataDir,
       async stop () {
-        await pgCtl(bins, runAs, ['stop', '-D', dataDir, '-m', 'fast', '-w']).catch((error) => {
+        await stopServer().catch((error) => {
           logger.error({ err: error }, 'embedded Postgres did not stop cleanly')
         })
         await fs.rm(statePath(dataDir), { force: true })

@@ -81,10 +81,15 @@ export function errorHandler (error: FastifyError, request: FastifyRequest, repl
   return reply.code(status >= 500 && status < 600 ? status : 500).send({ error: 'Internal Server Error' })
 }
 
-// Connection refused or lost, or Postgres shutting down (SQLSTATE class 08 and 57P01-57P03).
+// The database is out of reach: connection refused, reset, timed out or unresolvable, lost
+// mid-query, or Postgres shutting down or starting up (SQLSTATE class 08 and 57P01-57P03).
+// node-postgres gives some of these no code, only a message.
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'])
+const UNREACHABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|connection error and is not queryable/i
 function isDatabaseUnavailable (error: unknown): boolean {
-  const code = (error as { code?: unknown }).code
-  return typeof code === 'string' && (/^08[0-9A-Z]{3}$|^57P0[1-3]$/.test(code) || code === 'ECONNREFUSED' || code === 'ECONNRESET')
+  const { code, message } = error as { code?: unknown, message?: unknown }
+  if (typeof code === 'string' && (/^08[0-9A-Z]{3}$|^57P0[1-3]$/.test(code) || UNREACHABLE_CODES.has(code))) return true
+  return typeof message === 'string' && UNREACHABLE_MESSAGES.test(message)
 }
 
 export function notFoundHandler (request: FastifyRequest, reply: FastifyReply) {

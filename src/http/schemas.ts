@@ -6,7 +6,6 @@ export const ErrorResponse = Type.Object(
   { error: Type.String({ description: 'What went wrong, for people' }) },
   { $id: 'Error', additionalProperties: true, examples: [{ error: 'Todo not found' }] }
 )
-export const ErrorRef = Type.Ref(ErrorResponse)
 /** An error response, with the description OpenAPI shows for its status code. */
 export const errorResponse = (description: string) => Type.Ref(ErrorResponse, { description })
 

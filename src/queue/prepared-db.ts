@@ -2,7 +2,9 @@
 // statements. pg-boss sends large CTEs whose planning costs more than running them (measured:
 // fetching a batch 0.77 ms unprepared, 0.14 ms prepared; queuing a job 1.6 ms vs 1.0 ms), and it
 // sends the same few dozen texts over and over. Everything else (pool, LISTEN with reconnects,
-// transactions, shutdown) is pg-boss's, so it keeps working as pg-boss documents it.
+// transactions, shutdown) is pg-boss's, so it keeps working as pg-boss documents it. It leans on
+// pg-boss's internal Db class (dist/db.js, its `pool`), so package.json pins pg-boss to patch
+// releases (~12.38.0): take a minor upgrade deliberately, with the test suite.
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import Db from 'pg-boss/dist/db.js'
