@@ -12,6 +12,7 @@ import { startBoss } from '../src/queue/boss.ts'
 import { JobSettledListener } from '../src/queue/job-settled.ts'
 import { ICAL_QUEUE } from '../src/queue/queues.ts'
 import type { Benchmark } from './context.ts'
+import { requestJson } from './lib/http.ts'
 import { startApi } from './lib/processes.ts'
 import { summarize } from './lib/report.ts'
 import { seedTodos } from './lib/seed.ts'
@@ -23,8 +24,8 @@ async function httpSamples (base: string, count: number): Promise<number[]> {
   const samples: number[] = []
   for (let i = 0; i < count; i++) {
     const began = performance.now()
-    const { task_url: url } = await (await fetch(`${base}/todos/ical`, { method: 'POST' })).json() as { task_url: string }
-    const status = await (await fetch(`${url}?wait=30`)).json() as { task_status: string }
+    const { task_url: url } = await requestJson<{ task_url: string }>('POST', `${base}/todos/ical`)
+    const status = await requestJson<{ task_status: string }>('GET', `${url}?wait=30`)
     if (status.task_status !== 'SUCCESS') throw new Error(`job ended ${status.task_status}`)
     samples.push(performance.now() - began)
   }

@@ -1,7 +1,7 @@
 // The calendar job: read the todos a job asks for, render them, store the calendar. pg-boss hands
-// a worker a batch of jobs, and the batch is built together: one transaction reads the todos of
-// every small calendar (once per distinct filter: identical requests share one rendering) and
-// stores them all with one statement. A calendar too big for that (more todos than one page) is
+// a worker a batch of jobs, and the batch is built together: the todos of every small calendar
+// are read once per distinct filter (identical requests share one rendering), and one statement
+// stores them all. A calendar too big for that (more todos than one page) is
 // then built on its own, streamed. Every job still settles on its own (perJobResults): a job
 // with bad data fails alone, and a retried job never disturbs its neighbours.
 import { setTimeout as delay } from 'node:timers/promises'
@@ -84,8 +84,8 @@ function invalidData (job: IcalJob): string | undefined {
 }
 
 /**
- * One REPEATABLE READ transaction: each calendar is a consistent snapshot of the todos as they
- * were when the batch started, and appears all at once or not at all.
+ * One REPEATABLE READ transaction for a calendar read page by page: a consistent snapshot of the
+ * todos as they were when it started, stored all at once or not at all.
  */
 function inSnapshot<T> (db: Kysely<Database>, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
@@ -100,27 +100,28 @@ function inSnapshot<T> (db: Kysely<Database>, work: (trx: Transaction<Database>)
 async function buildSmallCalendars (db: Kysely<Database>, jobs: IcalJob[], options: CalendarOptions) {
   const built: Array<[IcalJob, IcalJobOutput]> = []
   const large: IcalJob[] = []
-  if (jobs.length === 0) return { built, large }
+  const calendars: Array<{ job: IcalJob, text: string, events: number }> = []
   const byFilters = Map.groupBy(jobs, (job) => JSON.stringify(job.data.filters, ['completed', 'window']))
-  await inSnapshot(db, async (trx) => {
-    const calendars: Array<{ taskId: string, text: string, events: number }> = []
-    for (const group of byFilters.values()) {
-      const todos = await calendarTodosPage(trx, group[0]!.data.filters, 0, SMALL_CALENDAR_TODOS + 1)
-      if (todos.length > SMALL_CALENDAR_TODOS) {
-        large.push(...group)
-        continue
-      }
-      const text = renderCalendarText(todos, options)
-      for (const job of group) calendars.push({ taskId: job.id, text, events: todos.length })
+  for (const group of byFilters.values()) {
+    // One statement, so one consistent snapshot: no transaction needed to read a small calendar.
+    const todos = await calendarTodosPage(db, group[0]!.data.filters, 0, SMALL_CALENDAR_TODOS + 1)
+    if (todos.length > SMALL_CALENDAR_TODOS) {
+      large.push(...group)
+      continue
     }
-    const byId = new Map(jobs.map((job) => [job.id, job]))
-    // Jobs cancelled meanwhile store nothing (their results are ignored).
-    const wanted = calendars.filter((c) => !byId.get(c.taskId)!.signal.aborted)
-    if (wanted.length === 0) return
-    await deleteCalendars(trx, jobs.filter((job) => job.retryCount > 0).map((job) => job.id))
-    await saveSmallCalendars(trx, wanted)
-    for (const c of wanted) built.push([byId.get(c.taskId)!, { events: c.events, bytes: Buffer.byteLength(c.text) }])
-  })
+    const text = renderCalendarText(todos, options)
+    for (const job of group) calendars.push({ job, text, events: todos.length })
+  }
+  // Jobs cancelled meanwhile store nothing (their results are ignored).
+  const wanted = calendars.filter((c) => !c.job.signal.aborted)
+  if (wanted.length > 0) {
+    const rows = wanted.map((c) => ({ taskId: c.job.id, text: c.text, events: c.events }))
+    const retried = wanted.filter((c) => c.job.retryCount > 0).map((c) => c.job.id)
+    // One statement stores them all, atomically; a retry first removes what an earlier attempt stored.
+    if (retried.length === 0) await saveSmallCalendars(db, rows)
+    else await db.transaction().execute(async (trx) => { await deleteCalendars(trx, retried); await saveSmallCalendars(trx, rows) })
+    for (const c of wanted) built.push([c.job, { events: c.events, bytes: Buffer.byteLength(c.text) }])
+  }
   return { built, large }
 }
 

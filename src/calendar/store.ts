@@ -55,8 +55,8 @@ export async function saveCalendar (
 }
 
 /** Calendars that fit one chunk, all stored by one statement: a whole batch of small jobs at once. */
-export async function saveSmallCalendars (trx: Transaction<Database>, calendars: Array<{ taskId: string, text: string, events: number }>): Promise<void> {
-  await trx
+export async function saveSmallCalendars (db: Queryable, calendars: Array<{ taskId: string, text: string, events: number }>): Promise<void> {
+  await db
     .with('chunks', (db) => db.insertInto('calendar_chunks').values(calendars.map((c) => ({ task_id: c.taskId, seq: 0, data: c.text }))))
     .insertInto('calendars')
     .values(calendars.map((c) => ({ task_id: c.taskId, event_count: c.events, byte_length: Buffer.byteLength(c.text), chunk_count: 1 })))
