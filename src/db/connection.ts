@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import { Kysely, PostgresDialect } from 'kysely'
 import type { ReadyConfig } from '../config.ts'
+import { PreparingClient } from './preparing-client.ts'
 import type { Database } from './schema.ts'
 
 const TIMESTAMP_OID = 1114
@@ -44,7 +45,8 @@ export function createPool (database: ReadyConfig['database'], applicationName: 
     ...connectionOptions(database, applicationName),
     max: database.poolMax,
     connectionTimeoutMillis: 5000, // fail fast (503) rather than hang when the database is away
-    types
+    types,
+    Client: PreparingClient
   })
   // A lost connection (database restart, network cut) must not crash the process. pg reports it
   // as an 'error' event on the client: the pool listens while the client is idle, nobody while

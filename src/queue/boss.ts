@@ -3,9 +3,9 @@
 import { PgBoss, type Queue } from 'pg-boss'
 import type { ReadyConfig } from '../config.ts'
 import { connectionOptions } from '../db/connection.ts'
+import { PreparingClient } from '../db/preparing-client.ts'
 import type { BaseLogger } from '../logger.ts'
 import { attachJobSettledTrigger } from './job-settled.ts'
-import { PreparedStatementDb } from './prepared-db.ts'
 import {
   CALENDAR_CLEANUP_QUEUE, ICAL_DEAD_LETTER_QUEUE, ICAL_QUEUE,
   cleanupQueueOptions, deadLetterQueueOptions, icalQueueOptions
@@ -14,12 +14,12 @@ import {
 export type { PgBoss }
 
 export async function startBoss (config: ReadyConfig, logger: BaseLogger, role: 'api' | 'worker'): Promise<PgBoss> {
-  const db = new PreparedStatementDb({
-    ...connectionOptions(config.database, `taskoverflow-${role}-boss`),
-    max: config.database.poolMax
-  })
   const boss = new PgBoss({
-    db,
+    ...connectionOptions(config.database, `taskoverflow-${role}-boss`),
+    max: config.database.poolMax,
+    // pg-boss hands its options to pg.Pool, so its pool prepares its statements too (its large
+    // CTEs plan slower than they run).
+    ...{ Client: PreparingClient },
     useListenNotify: config.queue.listenNotify,
     instanceName: `taskoverflow-${role}`
   })
