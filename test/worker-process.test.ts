@@ -4,6 +4,7 @@
 import t, { type Test } from 'tap'
 import { sql } from 'kysely'
 import { buildTestApp } from './helpers/app.ts'
+import { createTestDatabase } from './helpers/database.ts'
 import { runEntryPoint } from './helpers/process.ts'
 import { createTask, waitForStatus } from './helpers/tasks.ts'
 
@@ -80,4 +81,12 @@ t.test('invalid configuration stops the worker with a message naming the variabl
   const w = worker(t, { WORKER_CONCURRENCY: 'lots' })
   t.same(await w.exited, { code: 1, signal: null })
   t.match(w.output(), /WORKER_CONCURRENCY="lots": Expected integer/)
+})
+
+t.test('MIGRATE_ON_START=false on a database nobody migrated: the worker says to migrate and exits 1', async (t) => {
+  const fresh = await createTestDatabase('unmigrated')
+  t.teardown(() => fresh.drop())
+  const w = runEntryPoint(t, 'src/worker.ts', { DATABASE_URL: fresh.url, MIGRATE_ON_START: 'false' })
+  t.same(await w.exited, { code: 1, signal: null })
+  t.match(w.output(), /has not been migrated: run `npm run migrate`/)
 })

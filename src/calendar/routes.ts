@@ -81,9 +81,7 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = 
     if (!empty) {
       throw new HttpError(400, 'POST /todos/ical takes no body: pass the filters in the query string (?completed=true&window=5)')
     }
-    const data: IcalJobData = { filters: parseFilters(request.query) }
-    const id = await app.boss.send(ICAL_QUEUE, data)
-    if (id === null) throw new Error('pg-boss did not queue the job') // only throttled/singleton queues do that
+    const id = await app.icalJobs.submit({ filters: parseFilters(request.query) })
     const { status } = urlsFor(request, id)
     return reply.code(202).header('location', status).send({ task_id: id, task_url: status })
   })

@@ -14,7 +14,17 @@ const TRIGGER = 'taskoverflow_ical_settled_v1'
 
 /** Attach the trigger to pgboss.job once (idempotent, safe when several processes start at once). */
 export async function attachJobSettledTrigger (db: Db): Promise<void> {
-  await db.executeSql(`
+  try {
+    await db.executeSql(ATTACH_TRIGGER)
+  } catch (error) {
+    if ((error as { code?: string }).code === '42883') { // undefined function: migration 0003 has not run
+      throw new Error('The database has not been migrated: run `npm run migrate`, or start with MIGRATE_ON_START=true', { cause: error })
+    }
+    throw error
+  }
+}
+
+const ATTACH_TRIGGER = `
     DO $$
     BEGIN
       PERFORM pg_advisory_xact_lock(hashtext('${TRIGGER}'));
@@ -28,8 +38,7 @@ export async function attachJobSettledTrigger (db: Db): Promise<void> {
           EXECUTE FUNCTION taskoverflow_notify_job_settled();
       END IF;
     END
-    $$`)
-}
+    $$`
 
 export interface SettledWaitOptions {
   timeoutMs: number
