@@ -2,11 +2,12 @@
 // and the worker's peak RSS; then the download through the API, and how much the API's memory
 // grows while serving it. Baseline in the same run: ical-generator building the whole calendar
 // in memory in one process (bench/baseline/whole-calendar.ts).
+import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import type { Benchmark } from './context.ts'
 import { sql } from './lib/database.ts'
-import { startApi, startProcess } from './lib/processes.ts'
+import { root, startApi, startProcess, type Proc } from './lib/processes.ts'
 import type { Result } from './lib/report.ts'
 import { seedTodos } from './lib/seed.ts'
 
@@ -19,31 +20,49 @@ export const bigCalendar: Benchmark = async ({ server, smoke, log }) => {
   await seedTodos(db.url, count, { full: true })
   const [{ events: expected }] = await sql(db.url, 'select count(*)::int as events from todos where deadline_at is not null')
 
-  log(`big calendar: one job over ${count} todos (${expected} with deadlines)`)
-  const worker = startProcess('src/worker.ts', { DATABASE_URL: db.url })
-  await worker.waitFor(/calendar worker ready/)
-  const { task_url: url } = await (await fetch(`${api.base}/todos/ical`, { method: 'POST' })).json() as { task_url: string }
-  const status = await (await fetch(`${url}?wait=30`)).json() as any
-  if (status.task_status !== 'SUCCESS' || status.result.events !== expected) throw new Error(`big job: ${JSON.stringify(status)}`)
-  const jobSeconds = (Date.parse(status.finished_at) - Date.parse(status.started_at)) / 1000
-  const workerPeak = worker.peakRssMb()!
-  await worker.stop()
+  // The job in a worker as `npm run worker` runs it (TypeScript stripped as it loads), then as the
+  // image runs it (node dist/src/worker.js, built here with `npm run build`).
+  const runJob = async (script: string) => {
+    const worker = startProcess(script, { DATABASE_URL: db.url })
+    await worker.waitFor(/calendar worker ready/)
+    const { task_url: url } = await (await fetch(`${api.base}/todos/ical`, { method: 'POST' })).json() as { task_url: string }
+    const status = await (await fetch(`${url}?wait=30`)).json() as any
+    if (status.task_status !== 'SUCCESS' || status.result.events !== expected) throw new Error(`big job: ${JSON.stringify(status)}`)
+    const peak = worker.peakRssMb()!
+    await worker.stop()
+    return { status, seconds: (Date.parse(status.finished_at) - Date.parse(status.started_at)) / 1000, peak }
+  }
+  log(`big calendar: one job over ${count} todos (${expected} with deadlines), npm run worker`)
+  const dev = await runJob('src/worker.ts')
+  log('big calendar: the same job in the built worker (npm run build; node dist/src/worker.js)')
+  const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, encoding: 'utf8' })
+  if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`)
+  const built = await runJob('dist/src/worker.js')
+  const { status } = built
 
   log('big calendar: download through the API')
-  const apiPid = api.child.pid!
-  const apiBefore = rssMb(apiPid)
-  const began = performance.now()
-  const res = await fetch(status.result_url)
-  let bytes = 0
-  let apiDuring = apiBefore
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    bytes += chunk.length
-    apiDuring = Math.max(apiDuring, rssMb(apiPid))
+  const download = async (base: Proc & { base: string }) => {
+    const before = rssMb(base.child.pid!)
+    let peak = before
+    let bytes = 0
+    const began = performance.now()
+    const res = await fetch(status.result_url.replace(api.base, base.base))
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      bytes += chunk.length
+      peak = Math.max(peak, rssMb(base.child.pid!))
+    }
+    if (bytes !== status.result.bytes) throw new Error(`downloaded ${bytes} of ${status.result.bytes} bytes`)
+    return { growth: peak - before, seconds: (performance.now() - began) / 1000, bytes }
   }
-  const downloadSeconds = (performance.now() - began) / 1000
-  if (bytes !== status.result.bytes) throw new Error(`downloaded ${bytes} of ${status.result.bytes} bytes`)
-  const [{ stored }] = await sql(db.url, 'select sum(pg_column_size(data))::int as stored from calendar_chunks where task_id = $1', [status.task_id])
+  const { growth, seconds: downloadSeconds, bytes } = await download(api)
   await api.stop()
+  // The growth above is mostly garbage V8 has not collected yet. The proof that the API never
+  // holds the calendar: serve it again with the API's heap capped below the calendar's size.
+  const heapCapMb = 48
+  const capped = await startApi(db.url, { WORKER_MODE: 'off', NODE_OPTIONS: `--max-old-space-size=${heapCapMb}` })
+  const cappedRun = await download(capped)
+  await capped.stop()
+  const [{ stored }] = await sql(db.url, 'select sum(pg_column_size(data))::int as stored from calendar_chunks where task_id = $1', [status.task_id])
 
   log('big calendar: baseline, the whole calendar in memory')
   const whole = startProcess('bench/baseline/whole-calendar.ts', {}, [db.url])
@@ -53,14 +72,15 @@ export const bigCalendar: Benchmark = async ({ server, smoke, log }) => {
   const label = 'whole calendar in memory'
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`
   const results: Result[] = [
-    { benchmark: `big calendar (${expected.toLocaleString('en-US')} events)`, metric: 'job time', value: jobSeconds, unit: 's', baseline: { label, value: baseline.seconds }, target: '<= 3' },
-    { benchmark: `big calendar (${expected.toLocaleString('en-US')} events)`, metric: 'worker peak RSS', value: workerPeak, unit: 'MB', baseline: { label, value: baseline.peakRssMb }, target: '<= 300' },
+    { benchmark: `big calendar (${expected.toLocaleString('en-US')} events)`, metric: 'job time (built worker)', value: built.seconds, unit: 's', baseline: { label, value: baseline.seconds }, target: '<= 3', note: `npm run worker: ${dev.seconds.toFixed(2)} s` },
+    { benchmark: `big calendar (${expected.toLocaleString('en-US')} events)`, metric: 'worker peak RSS (built worker)', value: built.peak, unit: 'MB', baseline: { label, value: baseline.peakRssMb }, target: '<= 300', note: `npm run worker: ${dev.peak.toFixed(0)} MB (TypeScript stripped at load adds about 25 MB)` },
     {
       benchmark: `big calendar (${expected.toLocaleString('en-US')} events)`,
       metric: 'download: API RSS growth',
-      value: apiDuring - apiBefore,
+      value: growth,
       unit: 'MB',
-      note: `${mb(bytes)} .ics (${mb(stored)} stored, compressed by Postgres) downloaded in ${downloadSeconds.toFixed(2)} s`
+      note: `${mb(bytes)} .ics (${mb(stored)} stored, compressed by Postgres) downloaded in ${downloadSeconds.toFixed(2)} s; ` +
+        `again with the API heap capped at ${heapCapMb} MB: fine, +${cappedRun.growth.toFixed(0)} MB RSS`
     }
   ]
   return results

@@ -25,7 +25,7 @@ const todos: CalendarTodo[] = Array.from({ length: 2000 }, (_, i) => ({
 
 async function save (taskId: string, input: CalendarTodo[], chunkBytes?: number, replace = false) {
   return db.transaction().execute((trx) =>
-    saveCalendar(trx, taskId, renderCalendar(input, options), () => input.length, { ...(chunkBytes ? { chunkBytes } : {}), replace }))
+    saveCalendar(trx, taskId, renderCalendar([input], options), () => input.length, { ...(chunkBytes ? { chunkBytes } : {}), replace }))
 }
 
 async function read (taskId: string): Promise<string> {
@@ -67,7 +67,7 @@ t.test('a retried job replaces what an earlier attempt stored', async (t) => {
 t.test('nothing is stored when the transaction fails', async (t) => {
   const id = randomUUID()
   await t.rejects(db.transaction().execute(async (trx) => {
-    await saveCalendar(trx, id, renderCalendar(todos, options), () => 0, { chunkBytes: 16 * 1024, replace: false })
+    await saveCalendar(trx, id, renderCalendar([todos], options), () => 0, { chunkBytes: 16 * 1024, replace: false })
     throw new Error('the job failed after writing')
   }))
   t.equal(await calendarInfo(db, id), undefined)

@@ -1,7 +1,8 @@
 // The calendar builder on its own: pure functions, checked against RFC 5545 by hand and by a
 // real iCalendar parser (node-ical).
 import t from 'tap'
-import { buildCalendar, renderCalendar, renderCalendarText, todoUid } from '../src/calendar/ical.ts'
+import { foldLines } from 'ical-generator'
+import { buildCalendar, foldLine, renderCalendar, renderCalendarText, todoUid } from '../src/calendar/ical.ts'
 import type { CalendarTodo } from '../src/todos/repository.ts'
 import { parseEvents } from './helpers/ical.ts'
 
@@ -12,7 +13,9 @@ const todo = (id: number, fields: Partial<CalendarTodo> = {}): CalendarTodo =>
 async function rendered (todos: CalendarTodo[]): Promise<{ text: string, pieces: number }> {
   let text = ''
   let pieces = 0
-  for await (const piece of renderCalendar(todos, options)) {
+  // In pages of 1,000, as the repository reads them.
+  const pages = Array.from({ length: Math.ceil(todos.length / 1000) }, (_, i) => todos.slice(i * 1000, i * 1000 + 1000))
+  for await (const piece of renderCalendar(pages, options)) {
     text += piece
     pieces++
   }
@@ -96,4 +99,22 @@ t.test('todos without a deadline produce no event and no error', async (t) => {
   const text = buildCalendar([todo(1, { deadline_at: null }), todo(2, { deadline_at: null })], options)
   t.notMatch(text, /VEVENT/)
   t.equal((await rendered([todo(1, { deadline_at: null })])).text, text.replace(/\r\n$/, '') + '\r\n')
+})
+
+t.test('folding agrees with ical-generator on thousands of random lines', async (t) => {
+  // ASCII, 2-, 3- and 4-byte UTF-8 characters, in runs that land on every fold boundary.
+  const alphabet = ['a', 'Z', ' ', ',', ';', '\\', 'é', 'ß', 'Ω', '中', '€', '😀', '🎉', '𝄞']
+  let seed = 42
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed % n
+  }
+  let disagreements = 0
+  for (let i = 0; i < 5000; i++) {
+    const length = random(300)
+    let line = 'SUMMARY:'
+    for (let j = 0; j < length; j++) line += alphabet[random(i % 3 === 0 ? 5 : alphabet.length)]
+    if (foldLine(line) !== foldLines(line)) disagreements++
+  }
+  t.equal(disagreements, 0)
 })

@@ -20,10 +20,14 @@ export interface Proc {
 const running = new Set<ChildProcess>()
 process.on('exit', () => { for (const child of running) child.kill('SIGKILL') })
 
-/** quietStdout: the process's logs go to /dev/null (still written, not read): a load test's logs would otherwise cost the benchmark process CPU */
+/**
+ * quietStdout: the process's logs go to /dev/null (still written, not read): a load test's logs
+ * would otherwise cost the benchmark process CPU. A .js script (the build) runs without type stripping.
+ */
 export function startProcess (script: string, env: NodeJS.ProcessEnv, args: string[] = [], { quietStdout = false } = {}): Proc {
   const { DATABASE_URL: _ignored, ...inherited } = process.env
-  const child = spawn(process.execPath, ['--experimental-strip-types', path.resolve(root, script), ...args], {
+  const node = script.endsWith('.ts') ? ['--experimental-strip-types'] : []
+  const child = spawn(process.execPath, [...node, path.resolve(root, script), ...args], {
     cwd: root,
     env: { ...inherited, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', quietStdout ? 'ignore' : 'pipe', 'pipe']

@@ -12,7 +12,7 @@ import type { ReadyConfig } from '../config.ts'
 import type { Database } from '../db/schema.ts'
 import type { BaseLogger } from '../logger.ts'
 import { IcalJobDataSchema, type IcalJobData, type IcalJobOutput } from '../queue/queues.ts'
-import { calendarTodos, calendarTodosPage, type CalendarTodo } from '../todos/repository.ts'
+import { calendarTodoPages, calendarTodosPage, type CalendarTodo } from '../todos/repository.ts'
 import { renderCalendar, renderCalendarText, type CalendarOptions } from './ical.ts'
 import { deleteCalendars, saveCalendar, saveSmallCalendars } from './store.ts'
 
@@ -128,13 +128,13 @@ async function buildSmallCalendars (db: Kysely<Database>, jobs: IcalJob[], optio
 async function buildLargeCalendar (db: Kysely<Database>, job: IcalJob, options: CalendarOptions): Promise<IcalJobOutput> {
   const stored = await inSnapshot(db, async (trx) => {
     let events = 0
-    const counted = async function * (todos: AsyncIterable<CalendarTodo>) {
-      for await (const todo of todos) {
-        events++
-        yield todo
+    const counted = async function * (pages: AsyncIterable<CalendarTodo[]>) {
+      for await (const page of pages) {
+        events += page.length
+        yield page
       }
     }
-    const text = renderCalendar(counted(calendarTodos(trx, job.data.filters)), options)
+    const text = renderCalendar(counted(calendarTodoPages(trx, job.data.filters)), options)
     return saveCalendar(trx, job.id, text, () => events, { replace: job.retryCount > 0, signal: job.signal })
   })
   return { events: stored.event_count, bytes: stored.byte_length }

@@ -54,7 +54,7 @@ export function calendarTodosPage (db: Queryable, filters: TodoFilters, afterId:
  * All of them, page by page, so a calendar of any size is read with bounded memory. Run it in
  * one REPEATABLE READ transaction to read a single snapshot.
  */
-export async function * calendarTodos (db: Queryable, filters: TodoFilters, pageSize = 5000): AsyncGenerator<CalendarTodo> {
+export async function * calendarTodoPages (db: Queryable, filters: TodoFilters, pageSize = 5000): AsyncGenerator<CalendarTodo[]> {
   let next = calendarTodosPage(db, filters, 0, pageSize)
   for (;;) {
     const page = await next
@@ -64,7 +64,7 @@ export async function * calendarTodos (db: Queryable, filters: TodoFilters, page
       next = calendarTodosPage(db, filters, page[page.length - 1]!.id, pageSize)
       next.catch(() => {}) // (awaited on the next turn; this only keeps an early exit from leaving it unhandled)
     }
-    yield * page
+    yield page
     if (!more) return
   }
 }
