@@ -8,6 +8,7 @@ import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import pg from 'pg'
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded-postgres.ts'
 import { createLogger } from '../src/logger.ts'
 
@@ -27,6 +28,18 @@ if (url) {
   console.log(`# tests against an embedded PostgreSQL (${new URL(url).host}, data in ${tmp})`)
 }
 
+// Each test file drops its own database; one that died before it could is dropped here.
+const testDatabases = async (): Promise<string[]> => {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return (await client.query("select datname from pg_database where datname like 't\\_%'")).rows.map((r) => r.datname as string)
+  } finally {
+    await client.end()
+  }
+}
+const before = new Set(await testDatabases())
+
 const tap = path.join(root, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs')
 const child = spawn(process.execPath, [tap, ...process.argv.slice(2)], {
   cwd: root,
@@ -35,6 +48,13 @@ const child = spawn(process.execPath, [tap, ...process.argv.slice(2)], {
 })
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal))
 const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)))
+const leftovers = (await testDatabases()).filter((name) => !before.has(name))
+if (leftovers.length > 0) {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  for (const name of leftovers) await client.query(`drop database if exists ${name} with (force)`)
+  await client.end()
+}
 await embedded?.stop()
 if (tmp) await rm(tmp, { recursive: true, force: true })
 process.exit(code)
