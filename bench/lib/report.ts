@@ -27,6 +27,7 @@ const fmt = (n: number) => Number.isNaN(n) ? 'n/a' : Math.abs(n) >= 100 ? Math.r
 export function ratio (r: Result): string {
   if (!r.baseline || r.baseline.value === 0) return ''
   const x = r.value / r.baseline.value
+  if (x < 0.1) return `1/${Math.round(1 / x)}`
   return `${x >= 10 ? Math.round(x) : x.toFixed(2)}x`
 }
 
