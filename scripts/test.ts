@@ -4,13 +4,13 @@
 // Arguments are passed to tap (npm test -- test/todos.test.ts).
 import { spawn } from 'node:child_process'
 import { chmod, mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded-postgres.ts'
 import { createLogger } from '../src/logger.ts'
+import { freePort } from './free-port.ts'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const logger = createLogger('warn', 'test-runner')
@@ -58,14 +58,3 @@ if (leftovers.length > 0) {
 await embedded?.stop()
 if (tmp) await rm(tmp, { recursive: true, force: true })
 process.exit(code)
-
-function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}

@@ -9,7 +9,7 @@ import t from 'tap'
 import pg from 'pg'
 import { effectiveDataDir, findRunningEmbeddedPostgres, startEmbeddedPostgres } from '../src/db/embedded-postgres.ts'
 import { createLogger } from '../src/logger.ts'
-import { freePort } from './helpers/net.ts'
+import { freePort } from '../scripts/free-port.ts'
 import { runEntryPoint } from './helpers/process.ts'
 import { sharedTempDir } from './helpers/tmp.ts'
 

@@ -1,9 +1,9 @@
 // Entry points as real processes, the way users run them.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '../../scripts/free-port.ts'
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -66,16 +66,7 @@ export function startProcess (script: string, env: NodeJS.ProcessEnv, args: stri
   }
 }
 
-export function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
+export { freePort }
 
 /** The API as `npm start` runs it, on a database of its own; resolves once it listens. */
 export async function startApi (databaseUrl: string, env: NodeJS.ProcessEnv = {}, options: { quietStdout?: boolean } = {}): Promise<Proc & { base: string }> {

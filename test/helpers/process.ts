@@ -1,5 +1,5 @@
-// Entry points run as real child processes (`node src/worker.ts`, `node src/server.ts`), as
-// `npm run worker` and `npm start` run them.
+// Programs run as real child processes: the entry points as `npm start` and `npm run worker` run
+// them, and (test/deploy) the built image's commands.
 import { spawn, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,11 +16,12 @@ export interface RunningProcess {
   exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
 }
 
-export function runEntryPoint (t: Test, entry: 'src/worker.ts' | 'src/server.ts' | 'src/migrate.ts', env: NodeJS.ProcessEnv): RunningProcess {
-  const { DATABASE_URL: _ignored, ...inherited } = process.env
-  const child = spawn(process.execPath, ['--experimental-strip-types', path.join(root, entry)], {
-    cwd: root,
-    env: { ...inherited, LOG_LEVEL: 'info', ...env },
+/** Run argv (argv[0] "node" is this Node) with exactly this environment; killed when the test ends. */
+export function runProcess (t: Test, argv: string[], options: { cwd: string, env: NodeJS.ProcessEnv }): RunningProcess {
+  const [command = '', ...args] = argv
+  const child = spawn(command === 'node' ? process.execPath : command, args, {
+    cwd: options.cwd,
+    env: options.env,
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let output = ''
@@ -43,17 +44,18 @@ export function runEntryPoint (t: Test, entry: 'src/worker.ts' | 'src/server.ts'
       await exited
     }
   })
+  const name = argv.join(' ')
   return {
     child,
     output: () => output,
     exited,
     waitForOutput (pattern, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => finish(new Error(`no output matching ${pattern} within ${timeoutMs} ms:\n${output}`)), timeoutMs)
+        const timer = setTimeout(() => finish(new Error(`${name}: no output matching ${pattern} within ${timeoutMs} ms:\n${output}`)), timeoutMs)
         const check = () => {
           const line = output.split('\n').find((l) => pattern.test(l))
           if (line !== undefined) finish(undefined, line)
-          else if (child.exitCode !== null || child.signalCode !== null) finish(new Error(`exited (${child.exitCode ?? child.signalCode}) before ${pattern}:\n${output}`))
+          else if (child.exitCode !== null || child.signalCode !== null) finish(new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before ${pattern}:\n${output}`))
         }
         const finish = (error?: Error, line?: string) => {
           clearTimeout(timer)
@@ -66,4 +68,13 @@ export function runEntryPoint (t: Test, entry: 'src/worker.ts' | 'src/server.ts'
       })
     }
   }
+}
+
+/** An entry point from the sources, as the npm scripts run it, with this test's environment plus env. */
+export function runEntryPoint (t: Test, entry: 'src/worker.ts' | 'src/server.ts' | 'src/migrate.ts', env: NodeJS.ProcessEnv): RunningProcess {
+  const { DATABASE_URL: _ignored, ...inherited } = process.env
+  return runProcess(t, ['node', '--experimental-strip-types', path.join(root, entry)], {
+    cwd: root,
+    env: { ...inherited, LOG_LEVEL: 'info', ...env }
+  })
 }

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net'
 
-/** A TCP port nobody listens on right now. */
+/** A TCP port nobody listens on right now (for the test and benchmark runners' servers). */
 export function freePort (): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
