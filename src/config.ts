@@ -127,6 +127,17 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
   }
 }
 
+/** For entry points: the configuration, or the problems on stderr and exit code 1. */
+export function loadConfigOrExit (): Config {
+  try {
+    return loadConfig()
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    console.error(error.message)
+    process.exit(1)
+  }
+}
+
 export function withDatabaseUrl (config: Config, url: string): ReadyConfig {
   return { ...config, database: { ...config.database, url } }
 }

@@ -1,19 +1,12 @@
 // Entry point of `npm run migrate`: bring the database schema up to date, then exit.
 // pg-boss installs and migrates its own schema when it starts, under its own lock.
-import { ConfigError, loadConfig } from './config.ts'
+import { loadConfigOrExit } from './config.ts'
 import { findRunningEmbeddedPostgres, startEmbeddedPostgres } from './db/embedded-postgres.ts'
 import { createDatabase, createPool } from './db/connection.ts'
 import { migrateToLatest } from './db/migrate.ts'
 import { createLogger } from './logger.ts'
 
-let config
-try {
-  config = loadConfig()
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error
-  console.error(error.message)
-  process.exit(1)
-}
+const config = loadConfigOrExit()
 const logger = createLogger(config.logLevel, 'taskoverflow-migrate')
 
 try {

@@ -1,18 +1,11 @@
 // Entry point of the API: configuration -> database -> app -> listen, and a graceful stop.
 import closeWithGrace from 'close-with-grace'
 import { buildApp, type App } from './app.ts'
-import { ConfigError, loadConfig, withDatabaseUrl } from './config.ts'
+import { loadConfigOrExit, withDatabaseUrl } from './config.ts'
 import { startOrUseDatabase, type ChosenDatabase } from './db/choose.ts'
 import { createLogger } from './logger.ts'
 
-let config
-try {
-  config = loadConfig()
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error
-  console.error(error.message)
-  process.exit(1)
-}
+const config = loadConfigOrExit()
 const logger = createLogger(config.logLevel)
 
 let database: ChosenDatabase | undefined

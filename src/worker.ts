@@ -2,7 +2,7 @@
 import closeWithGrace from 'close-with-grace'
 import type { Kysely } from 'kysely'
 import { startCalendarWorkers } from './calendar/workers.ts'
-import { ConfigError, loadConfig, withDatabaseUrl } from './config.ts'
+import { loadConfigOrExit, withDatabaseUrl } from './config.ts'
 import { joinDatabase } from './db/choose.ts'
 import { createDatabase, createPool } from './db/connection.ts'
 import { migrateToLatest } from './db/migrate.ts'
@@ -10,14 +10,7 @@ import type { Database } from './db/schema.ts'
 import { createLogger } from './logger.ts'
 import { startBoss, type PgBoss } from './queue/boss.ts'
 
-let config
-try {
-  config = loadConfig()
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error
-  console.error(error.message)
-  process.exit(1)
-}
+const config = loadConfigOrExit()
 const logger = createLogger(config.logLevel, 'taskoverflow-worker')
 const timeoutMs = config.worker.shutdownTimeoutMs
 
