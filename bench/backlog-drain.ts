@@ -4,7 +4,7 @@
 // with pg-boss's default fetching, for a fixed window.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { PgBoss } from 'pg-boss'
-import { ICAL_QUEUE } from '../src/queue/queues.ts'
+import { ICAL_QUEUE } from '../src/calendar/queue.ts'
 import type { Benchmark } from './context.ts'
 import { PG_BOSS_DEFAULTS } from './job-latency.ts'
 import { sql } from './lib/database.ts'

@@ -6,11 +6,11 @@ import { randomUUID } from 'node:crypto'
 import type { PgBoss } from 'pg-boss'
 import { loadConfig, withDatabaseUrl } from '../src/config.ts'
 import { createDatabase, createPool } from '../src/db/connection.ts'
-import { migrateToLatest } from '../src/db/migrate.ts'
+import { migrateDatabase } from '../src/startup.ts'
 import { createLogger } from '../src/logger.ts'
 import { startBoss } from '../src/queue/boss.ts'
 import { JobSettledListener } from '../src/queue/job-settled.ts'
-import { ICAL_QUEUE } from '../src/queue/queues.ts'
+import { ICAL_QUEUE, ICAL_SETTLED_CHANNEL, calendarQueues } from '../src/calendar/queue.ts'
 import type { Benchmark } from './context.ts'
 import { requestJson } from './lib/http.ts'
 import { startApi } from './lib/processes.ts'
@@ -66,10 +66,10 @@ export const jobLatency: Benchmark = async ({ server, smoke, log }) => {
 async function queueFloor (url: string, count: number): Promise<number[]> {
   const config = withDatabaseUrl(loadConfig({ LOG_LEVEL: 'silent' }), url)
   const db = createDatabase(createPool(config.database, 'bench-floor'))
-  await migrateToLatest(db)
-  const boss: PgBoss = await startBoss(config, createLogger('silent'), 'worker')
+  await migrateDatabase(config, createLogger('silent'))
+  const boss: PgBoss = await startBoss(config, createLogger('silent'), 'worker', calendarQueues(config))
   await boss.work(ICAL_QUEUE, { batchSize: 10, burstWhenBatchFull: true, notifyPollingIntervalSeconds: 2 }, async () => {})
-  const settled = await JobSettledListener.start(boss.getDb())
+  const settled = await JobSettledListener.start(boss.getDb(), ICAL_SETTLED_CHANNEL)
   const samples: number[] = []
   for (let i = 0; i < count + 10; i++) {
     // Listen for the job's id before it exists, so its completion cannot slip by.

@@ -4,7 +4,7 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { startEmbeddedPostgres } from '../src/db/embedded-postgres.ts'
+import { startEmbeddedPostgres } from '../src/db/embedded/index.ts'
 import { createLogger } from '../src/logger.ts'
 import type { Benchmark } from './context.ts'
 import { freePort, startProcess, waitForHttp } from './lib/processes.ts'

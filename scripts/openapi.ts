@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { stringify } from 'yaml'
 import { createServer } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
-import { httpApi } from '../src/http/api.ts'
+import { httpApi } from '../src/api.ts'
 
 export async function openApiYaml (): Promise<string> {
   const config = loadConfig({ LOG_LEVEL: 'silent' })

@@ -1,24 +1,17 @@
 // buildApp(config): the whole service as a Fastify instance that never listens by itself.
-// Entry points listen; tests call app.inject.
-import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
+// Entry points listen; tests call app.inject. The job path reads top to bottom: the database,
+// the queue, the calendar feature (tasks, and the inline worker), then the HTTP API.
+import Fastify from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { httpApi } from './api.ts'
+import { calendarPlugin } from './calendar/plugin.ts'
+import { ICAL_SETTLED_CHANNEL, calendarQueues } from './calendar/queue.ts'
 import type { Config, ReadyConfig } from './config.ts'
-import { inlineWorkerPlugin } from './calendar/worker-plugin.ts'
 import { databasePlugin } from './db/plugin.ts'
-import { httpApi } from './http/api.ts'
-import { formatValidationError } from './http/errors.ts'
+import { formatValidationError, PATTERN_PROBLEM } from './http/errors.ts'
+import { OneLinePerRequest } from './http/request-log.ts'
 import type { Logger } from './logger.ts'
 import { queuePlugin } from './queue/plugin.ts'
-
-/** One log line per request, when it completes, instead of Fastify's two: half the logging cost. */
-class OneLinePerRequest extends LogController {
-  override incomingRequest (): void {}
-  override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const line = { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }
-    if (error) request.log.error({ ...line, err: error }, 'request errored')
-    else request.log.info(line, 'request')
-  }
-}
 
 export function createServer (config: Config, logger?: Logger) {
   return Fastify({
@@ -35,7 +28,11 @@ export function createServer (config: Config, logger?: Logger) {
         removeAdditional: false,
         useDefaults: false,
         allErrors: false,
-        allowUnionTypes: true
+        allowUnionTypes: true,
+        // A pattern's schema says in words what it wants (see http/schemas.ts); errors carry
+        // their schema (verbose) so the message can say it.
+        keywords: [PATTERN_PROBLEM],
+        verbose: true
       }
     },
     schemaErrorFormatter: formatValidationError
@@ -44,11 +41,12 @@ export function createServer (config: Config, logger?: Logger) {
 
 export type App = ReturnType<typeof createServer>
 
+/** The app on a chosen, migrated database (src/startup.ts). */
 export async function buildApp (config: ReadyConfig, options: { logger?: Logger } = {}): Promise<App> {
   const app = createServer(config, options.logger)
   await app.register(databasePlugin, config)
-  await app.register(queuePlugin, config)
-  if (config.worker.mode === 'inline') await app.register(inlineWorkerPlugin, config)
+  await app.register(queuePlugin, { config, queues: calendarQueues(config), settledChannel: ICAL_SETTLED_CHANNEL })
+  await app.register(calendarPlugin, config)
   await app.register(httpApi, config)
   return app
 }

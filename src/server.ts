@@ -1,14 +1,15 @@
-// Entry point of the API: configuration -> database -> app -> listen, and a graceful stop.
+// Entry point of the API: configuration -> database (chosen, migrated) -> app -> listen, and a
+// graceful stop.
 import closeWithGrace from 'close-with-grace'
 import { buildApp, type App } from './app.ts'
-import { loadConfigOrExit, withDatabaseUrl } from './config.ts'
-import { startOrUseDatabase, type ChosenDatabase } from './db/choose.ts'
+import { loadConfigOrExit } from './config.ts'
 import { createLogger } from './logger.ts'
+import { openDatabase, type OpenedDatabase } from './startup.ts'
 
 const config = loadConfigOrExit()
 const logger = createLogger(config.logLevel)
 
-let database: ChosenDatabase | undefined
+let database: OpenedDatabase | undefined
 let app: App | undefined
 const stop = async () => {
   await app?.close()
@@ -16,8 +17,8 @@ const stop = async () => {
 }
 
 try {
-  database = await startOrUseDatabase(config, logger)
-  app = await buildApp(withDatabaseUrl(config, database.url), { logger })
+  database = await openDatabase(config, logger, { embedded: 'own' })
+  app = await buildApp(database.config, { logger })
   // The delay outlasts the worker's own grace period and the embedded Postgres's stop, so
   // active jobs finish first and nothing is left running.
   closeWithGrace({ delay: config.worker.shutdownTimeoutMs + 20_000, logger }, async ({ signal, err }) => {

@@ -1,14 +1,15 @@
 // Entry point of a standalone calendar worker (`npm run worker`); run as many as you like.
+// configuration -> database (joined, migrated) -> queue -> calendar consumers, and a graceful stop.
 import closeWithGrace from 'close-with-grace'
 import type { Kysely } from 'kysely'
-import { startCalendarWorkers } from './calendar/workers.ts'
-import { loadConfigOrExit, withDatabaseUrl } from './config.ts'
-import { joinDatabase } from './db/choose.ts'
+import { startCalendarConsumers } from './calendar/consumers.ts'
+import { calendarQueues } from './calendar/queue.ts'
+import { loadConfigOrExit } from './config.ts'
 import { createDatabase, createPool } from './db/connection.ts'
-import { migrateToLatest } from './db/migrate.ts'
 import type { Database } from './db/schema.ts'
 import { createLogger } from './logger.ts'
 import { startBoss, type PgBoss } from './queue/boss.ts'
+import { openDatabase } from './startup.ts'
 
 const config = loadConfigOrExit()
 const logger = createLogger(config.logLevel, 'taskoverflow-worker')
@@ -23,16 +24,15 @@ const stop = async () => {
 }
 
 try {
-  const ready = withDatabaseUrl(config, await joinDatabase(config, logger))
+  const { config: ready } = await openDatabase(config, logger, { embedded: 'join' })
   db = createDatabase(createPool(ready.database, 'taskoverflow-worker'))
-  if (ready.database.migrateOnStart) await migrateToLatest(db)
-  boss = await startBoss(ready, logger, 'worker')
+  boss = await startBoss(ready, logger, 'worker', calendarQueues(ready))
   closeWithGrace({ delay: timeoutMs + 10_000, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'unexpected error: stopping')
     else logger.info({ signal, timeoutMs }, 'stopping: no new jobs, finishing active ones')
     await stop()
   })
-  await startCalendarWorkers(boss, { db, config: ready, logger })
+  await startCalendarConsumers(boss, { db, config: ready, logger })
   logger.info({ concurrency: config.worker.concurrency, batchSize: config.worker.batchSize }, 'calendar worker ready')
 } catch (error) {
   logger.fatal({ err: error }, `could not start: ${(error as Error).message}`)

@@ -6,19 +6,17 @@ import { icalJobHandler, SMALL_CALENDAR_TODOS } from '../src/calendar/job.ts'
 import { calendarChunks, calendarInfo } from '../src/calendar/store.ts'
 import { loadConfig, withDatabaseUrl } from '../src/config.ts'
 import { createDatabase, createPool } from '../src/db/connection.ts'
-import { migrateToLatest } from '../src/db/migrate.ts'
 import { createLogger } from '../src/logger.ts'
 import { startBoss } from '../src/queue/boss.ts'
 import type { Job } from 'pg-boss'
-import { ICAL_QUEUE, type IcalJobData } from '../src/queue/queues.ts'
+import { ICAL_QUEUE, calendarQueues, type IcalJobData } from '../src/calendar/queue.ts'
 import { createTestDatabase } from './helpers/database.ts'
 import { parseEvents } from './helpers/ical.ts'
 
 const database = await createTestDatabase()
 const config = withDatabaseUrl(loadConfig({ LOG_LEVEL: 'silent' }), database.url)
 const db = createDatabase(createPool(config.database, 'job-test'))
-await migrateToLatest(db)
-const boss = await startBoss(config, createLogger('silent'), 'worker')
+const boss = await startBoss(config, createLogger('silent'), 'worker', calendarQueues(config))
 t.teardown(async () => {
   await boss.stop({ graceful: false })
   await db.destroy()

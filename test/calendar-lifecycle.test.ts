@@ -3,12 +3,12 @@
 // ?wait= waking on the database's notification, not on a timer.
 import t, { type Test } from 'tap'
 import { sql } from 'kysely'
-import { startCalendarWorkers } from '../src/calendar/workers.ts'
+import { startCalendarConsumers } from '../src/calendar/consumers.ts'
 import { loadConfig, withDatabaseUrl } from '../src/config.ts'
 import { createDatabase, createPool } from '../src/db/connection.ts'
 import { createLogger } from '../src/logger.ts'
 import { startBoss } from '../src/queue/boss.ts'
-import { ICAL_DEAD_LETTER_QUEUE, ICAL_QUEUE } from '../src/queue/queues.ts'
+import { ICAL_DEAD_LETTER_QUEUE, ICAL_QUEUE, calendarQueues } from '../src/calendar/queue.ts'
 import { buildTestApp } from './helpers/app.ts'
 import { createTask, statusOf, waitForStatus } from './helpers/tasks.ts'
 
@@ -21,8 +21,8 @@ async function startWorker (t: Test, env: NodeJS.ProcessEnv = {}) {
   const config = withDatabaseUrl(loadConfig({ LOG_LEVEL: 'silent', ...env }), database.url)
   const logger = createLogger('silent')
   const db = createDatabase(createPool(config.database, 'test-worker'))
-  const boss = await startBoss(config, logger, 'worker')
-  await startCalendarWorkers(boss, { db, config, logger })
+  const boss = await startBoss(config, logger, 'worker', calendarQueues(config))
+  await startCalendarConsumers(boss, { db, config, logger })
   let stopped = false
   const stop = async () => {
     if (stopped) return

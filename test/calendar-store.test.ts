@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto'
 import { buildCalendar, renderCalendar } from '../src/calendar/ical.ts'
 import { calendarChunks, calendarInfo, deleteCalendarsOlderThan, saveCalendar } from '../src/calendar/store.ts'
 import { createDatabase, createPool } from '../src/db/connection.ts'
-import { migrateToLatest } from '../src/db/migrate.ts'
 import type { CalendarTodo } from '../src/todos/repository.ts'
 import { createTestDatabase } from './helpers/database.ts'
 
@@ -16,7 +15,6 @@ t.teardown(async () => {
   await db.destroy()
   await database.drop()
 })
-await migrateToLatest(db)
 
 const options = { prodId: '-//Taskoverflow Calendar//mxm.dk//', stamp: new Date('2026-11-25T10:00:00Z') }
 const todos: CalendarTodo[] = Array.from({ length: 2000 }, (_, i) => ({

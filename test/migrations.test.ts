@@ -1,42 +1,93 @@
-// Migrations: numbered, forward-only, and safe when several processes start at once.
+// Migrations: numbered, forward-only, safe when several processes start at once, and the
+// settled-job trigger attached once, whatever an older release left behind.
+import { readdir, readFile } from 'node:fs/promises'
 import t from 'tap'
-import { sql } from 'kysely'
-import { readdir } from 'node:fs/promises'
-import { createDatabase, createPool } from '../src/db/connection.ts'
-import { migrateToLatest } from '../src/db/migrate.ts'
+import pg from 'pg'
+import { loadConfig, withDatabaseUrl } from '../src/config.ts'
+import { createLogger } from '../src/logger.ts'
+import { ICAL_QUEUE, ICAL_SETTLED_CHANNEL, calendarQueues } from '../src/calendar/queue.ts'
+import { startBoss } from '../src/queue/boss.ts'
+import { migrateDatabase } from '../src/startup.ts'
 import { createTestDatabase } from './helpers/database.ts'
 import { runEntryPoint } from './helpers/process.ts'
 
-const database = await createTestDatabase()
-t.teardown(() => database.drop())
+const migrationsDir = new URL('../db/migrations/', import.meta.url)
+const migrationNames = async () => (await readdir(migrationsDir)).map((f) => f.replace(/\.ts$/, '')).sort()
 
-t.test('four processes migrating at once: one applies each migration, all succeed', async (t) => {
-  const dbs = Array.from({ length: 4 }, () => createDatabase(createPool({ url: database.url, poolMax: 2, ssl: { mode: 'off', caFile: undefined }, migrateOnStart: true }, 'migrate-test')))
-  t.teardown(() => Promise.all(dbs.map((db) => db.destroy())))
-  const results = await Promise.all(dbs.map((db) => migrateToLatest(db)))
-  const files = (await readdir(new URL('../db/migrations/', import.meta.url))).map((f) => f.replace(/\.ts$/, '')).sort()
-  t.same(results.flat().sort(), files, 'each migration applied exactly once in all')
-  t.same(await migrateToLatest(dbs[0]!), [], 'nothing left to do')
-  const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(dbs[0]!)
+async function query<T> (url: string, text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return (await client.query(text, values)).rows as T[]
+  } finally {
+    await client.end()
+  }
+}
+
+t.test('four `npm run migrate` processes at once on an empty database: each migration applied once, all exit 0', async (t) => {
+  const empty = await createTestDatabase('migrate_race', { empty: true })
+  t.teardown(() => empty.drop())
+  const runs = Array.from({ length: 4 }, () => runEntryPoint(t, 'src/migrate.ts', { DATABASE_URL: empty.url }))
+  for (const run of runs) t.same(await run.exited, { code: 0, signal: null }, 'exits 0')
+  const files = await migrationNames()
+  const applied = runs.flatMap((run) => {
+    const line = run.output().split('\n').find((l) => l.includes('"applied"'))
+    return line ? (JSON.parse(line) as { applied: string[] }).applied : []
+  })
+  t.same(applied.sort(), files, 'each migration applied by exactly one process')
+  const rows = await query<{ name: string }>(empty.url, 'select name from kysely_migration order by name')
   t.same(rows.map((r) => r.name), files)
+  const again = runEntryPoint(t, 'src/migrate.ts', { DATABASE_URL: empty.url })
+  t.same(await again.exited, { code: 0, signal: null })
+  t.match(again.output(), /database schema up to date/)
 })
 
 t.test('migration files are numbered and never import application code', async (t) => {
-  const dir = new URL('../db/migrations/', import.meta.url)
-  for (const file of await readdir(dir)) {
+  for (const file of await readdir(migrationsDir)) {
     t.match(file, /^\d{4}_[a-z0-9_]+\.ts$/)
-    const text = await (await import('node:fs/promises')).readFile(new URL(file, dir), 'utf8')
+    const text = await readFile(new URL(file, migrationsDir), 'utf8')
     t.notMatch(text, /from '\.\.\/\.\.\/src|from '.*\/src\//, `${file} imports nothing from src/`)
   }
 })
 
-t.test('npm run migrate applies the migrations, then finds nothing to do', async (t) => {
-  const fresh = await createTestDatabase('migrate_cli')
-  t.teardown(() => fresh.drop())
-  const first = runEntryPoint(t, 'src/migrate.ts', { DATABASE_URL: fresh.url })
-  t.same(await first.exited, { code: 0, signal: null })
-  t.match(first.output(), /"applied":\["0001_create_todos".*"msg":"migrations applied"/)
-  const second = runEntryPoint(t, 'src/migrate.ts', { DATABASE_URL: fresh.url })
-  t.same(await second.exited, { code: 0, signal: null })
-  t.match(second.output(), /database already up to date/)
+// The trigger releases before 0004 attached at start-up, by hand-kept version.
+const V1_TRIGGER = `
+  create trigger taskoverflow_ical_settled_v1
+    after insert or update of state on pgboss.job for each row
+    when (new.name = 'ical' and new.state in ('completed', 'failed', 'cancelled'))
+    execute function taskoverflow_notify_job_settled()`
+
+t.test('a database that an older release gave the v1 trigger ends with one trigger: one notification per settled job', async (t) => {
+  const older = await createTestDatabase('trigger_upgrade', { empty: true })
+  t.teardown(() => older.drop())
+  const config = withDatabaseUrl(loadConfig({ LOG_LEVEL: 'silent' }), older.url)
+  const logger = createLogger('silent')
+  // As the older release left it: migrations up to 0003, pg-boss's schema, the v1 trigger.
+  await migrateDatabase(config, logger)
+  await query(older.url, "delete from kysely_migration where name >= '0004'")
+  await query(older.url, 'drop trigger taskoverflow_ical_settled on pgboss.job')
+  await query(older.url, V1_TRIGGER)
+
+  t.same(await migrateDatabase(config, logger), ['0004_job_settled_trigger'], 'the upgrade applies 0004')
+  const triggers = await query<{ tgname: string }>(older.url,
+    "select tgname from pg_trigger where tgrelid = 'pgboss.job'::regclass and tgfoid = 'taskoverflow_notify_job_settled'::regproc")
+  t.same(triggers.map((r) => r.tgname), ['taskoverflow_ical_settled'], 'exactly one trigger calls the function')
+
+  const listener = new pg.Client({ connectionString: older.url })
+  await listener.connect()
+  t.teardown(() => listener.end())
+  const heard: string[] = []
+  listener.on('notification', (n) => { if (n.payload) heard.push(n.payload) })
+  await listener.query(`listen ${ICAL_SETTLED_CHANNEL}`)
+  const boss = await startBoss(config, logger, 'test', calendarQueues(config))
+  t.teardown(() => boss.stop({ graceful: false }))
+  const id = (await boss.send(ICAL_QUEUE, { filters: {} }))!
+  await boss.cancel(ICAL_QUEUE, id)
+  // A marker sent after the cancel committed: once it arrives, every notification of the cancel has.
+  await query(older.url, `select pg_notify('${ICAL_SETTLED_CHANNEL}', 'marker')`)
+  await new Promise<void>((resolve) => {
+    const check = () => { if (heard.includes('marker')) resolve(); else listener.once('notification', check) }
+    check()
+  })
+  t.same(heard.filter((p) => p === id), [id], 'the settled job was announced once')
 })

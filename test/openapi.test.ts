@@ -39,6 +39,7 @@ t.test('every operation is documented: tag, summary, described responses per sta
     'GET /api/v1/todos/{id}',
     'POST /api/v1/todos',
     'POST /api/v1/todos/ical',
+    'POST /api/v1/todos/ical/{task_id}/retry',
     'PUT /api/v1/todos/{id}'
   ])
   for (const { name, op } of operations) {

@@ -6,8 +6,8 @@ import pg from 'pg'
 import { loadConfig, withDatabaseUrl } from '../src/config.ts'
 import { createDatabase, createPool } from '../src/db/connection.ts'
 import { PreparingClient } from '../src/db/preparing-client.ts'
-import { migrateToLatest } from '../src/db/migrate.ts'
 import { createLogger } from '../src/logger.ts'
+import { calendarQueues } from '../src/calendar/queue.ts'
 import { startBoss } from '../src/queue/boss.ts'
 import { createTestDatabase } from './helpers/database.ts'
 
@@ -48,10 +48,10 @@ t.test('the kysely pool and the pg-boss pool both prepare', async (t) => {
   const config = withDatabaseUrl(loadConfig({ LOG_LEVEL: 'silent' }), database.url)
   const db = createDatabase(createPool(config.database, 'prepare-test'))
   t.teardown(() => db.destroy())
-  await migrateToLatest(db)
+  await db.selectFrom('todos').selectAll().execute()
   const ours = await sql<{ statement: string }>`select statement from pg_prepared_statements where name like ${'q_%'}`.execute(db)
   t.ok(ours.rows.length > 0, 'kysely queries are prepared')
-  const boss = await startBoss(config, createLogger('silent'), 'worker')
+  const boss = await startBoss(config, createLogger('silent'), 'worker', calendarQueues(config))
   t.teardown(() => boss.stop({ graceful: false }))
   const { rows } = await boss.getDb().executeSql(PREPARED, ['q_%'])
   t.ok(rows.some((r: { statement: string }) => r.statement === PREPARED), 'pg-boss statements are prepared')

@@ -3,18 +3,16 @@
 import t from 'tap'
 import { loadConfig, withDatabaseUrl } from '../src/config.ts'
 import { createDatabase, createPool } from '../src/db/connection.ts'
-import { migrateToLatest } from '../src/db/migrate.ts'
 import { createLogger } from '../src/logger.ts'
 import { startBoss } from '../src/queue/boss.ts'
-import { ICAL_QUEUE } from '../src/queue/queues.ts'
+import { ICAL_QUEUE, calendarQueues } from '../src/calendar/queue.ts'
 import { JobSubmitter } from '../src/queue/submitter.ts'
 import { createTestDatabase } from './helpers/database.ts'
 
 const database = await createTestDatabase()
 const config = withDatabaseUrl(loadConfig({ LOG_LEVEL: 'silent' }), database.url)
 const db = createDatabase(createPool(config.database, 'submitter-test'))
-await migrateToLatest(db)
-const boss = await startBoss(config, createLogger('silent'), 'api')
+const boss = await startBoss(config, createLogger('silent'), 'api', calendarQueues(config))
 t.teardown(async () => {
   await boss.stop({ graceful: false })
   await db.destroy()

@@ -84,7 +84,7 @@ t.test('invalid configuration stops the worker with a message naming the variabl
 })
 
 t.test('MIGRATE_ON_START=false on a database nobody migrated: the worker says to migrate and exits 1', async (t) => {
-  const fresh = await createTestDatabase('unmigrated')
+  const fresh = await createTestDatabase('unmigrated', { empty: true })
   t.teardown(() => fresh.drop())
   const w = runEntryPoint(t, 'src/worker.ts', { DATABASE_URL: fresh.url, MIGRATE_ON_START: 'false' })
   t.same(await w.exited, { code: 1, signal: null })

@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded-postgres.ts'
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded/index.ts'
 import { createLogger } from '../../src/logger.ts'
 import { freePort } from './processes.ts'
 

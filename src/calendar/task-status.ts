@@ -1,7 +1,7 @@
 // A pg-boss job, as a client of a Celery-style task API sees it.
 import { Value } from '@sinclair/typebox/value'
 import type { JobWithMetadata } from 'pg-boss'
-import { IcalJobDataSchema, type IcalJobData, type IcalJobOutput } from '../queue/queues.ts'
+import { IcalJobDataSchema, type IcalJobData, type IcalJobOutput } from './queue.ts'
 import type { TaskStatusBody } from './schemas.ts'
 
 export type TaskStatus = 'PENDING' | 'STARTED' | 'RETRY' | 'FAILURE' | 'SUCCESS' | 'REVOKED'

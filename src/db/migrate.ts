@@ -10,16 +10,19 @@ import { FileMigrationProvider, Migrator, type MigrationResultSet } from 'kysely
 // src/db -> ../../db/migrations, both from the sources and from the build in dist/.
 const migrationFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../db/migrations')
 
+const migrator = (db: Kysely<any>) => new Migrator({ db, provider: new FileMigrationProvider({ fs, path, migrationFolder }) })
+
 export async function migrateToLatest (db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({
-    db,
-    provider: new FileMigrationProvider({ fs, path, migrationFolder })
-  })
-  const { error, results }: MigrationResultSet = await migrator.migrateToLatest()
-  const failed = results?.find((r) => r.status === 'Error')
+  const { error, results }: MigrationResultSet = await migrator(db).migrateToLatest()
   if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName
     const cause = error instanceof Error ? error.message : String(error)
-    throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${cause}`, { cause: error })
+    throw new Error(`Migration ${failed ? `${failed} ` : ''}failed: ${cause}`, { cause: error })
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
+
+/** Migrations not applied yet (all of them on an empty database). */
+export async function pendingMigrations (db: Kysely<any>): Promise<string[]> {
+  return (await migrator(db).getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name)
 }

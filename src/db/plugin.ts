@@ -1,8 +1,9 @@
+// The kysely instance of an HTTP process (`app.db`), closed with it. The database is chosen and
+// migrated before the app is built (src/startup.ts).
 import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
 import type { ReadyConfig } from '../config.ts'
 import { createDatabase, createPool } from './connection.ts'
-import { migrateToLatest } from './migrate.ts'
 import type { Database } from './schema.ts'
 
 declare module 'fastify' {
@@ -15,8 +16,4 @@ export const databasePlugin = fp<ReadyConfig>(async (app, config) => {
   const db = createDatabase(createPool(config.database, 'taskoverflow-api'))
   app.decorate('db', db)
   app.addHook('onClose', async () => { await db.destroy() })
-  if (config.database.migrateOnStart) {
-    const applied = await migrateToLatest(db)
-    if (applied.length > 0) app.log.info({ applied }, 'database migrated')
-  }
 }, { name: 'db' })

@@ -1,7 +1,9 @@
 // One error policy for every route: clear 4xx messages for bad input, JSON bodies always, and
 // 5xx details in the log (with the request id) rather than in the response.
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify'
-import { patternProblem } from './schemas.ts'
+import { PATTERN_PROBLEM } from './schemas.ts'
+
+export { PATTERN_PROBLEM }
 
 /** An error whose message is safe and useful to show the client. */
 export class HttpError extends Error {
@@ -36,8 +38,10 @@ function describe (error: FastifySchemaValidationError, dataVar: string): string
       return Number(params.limit) === 1 ? `${subject} must not be empty` : `${subject} must be at least ${String(params.limit)} characters`
     case 'enum':
       return `${subject} must be one of: ${(params.allowedValues as unknown[]).join(', ')}`
-    case 'pattern':
-      return `${subject} ${patternProblem(String(params.pattern)) ?? `must match ${String(params.pattern)}`}`
+    case 'pattern': {
+      const problem = (error as { parentSchema?: Record<string, unknown> }).parentSchema?.[PATTERN_PROBLEM]
+      return `${subject} ${typeof problem === 'string' ? problem : `must match ${String(params.pattern)}`}`
+    }
     default:
       return `${subject} ${error.message ?? 'is invalid'}`
   }

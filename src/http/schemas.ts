@@ -9,19 +9,16 @@ export const ErrorResponse = Type.Object(
 /** An error response, with the description OpenAPI shows for its status code. */
 export const errorResponse = (description: string) => Type.Ref(ErrorResponse, { description })
 
-// A regex says little to a person: each pattern a schema uses is declared with the sentence a
-// validation error should say instead (see formatValidationError).
-const patternProblems = new Map<string, string>()
-export function pattern (regex: string, problem: string): string {
-  patternProblems.set(regex, problem)
-  return regex
-}
-export const patternProblem = (regex: string) => patternProblems.get(regex)
+// A regex says little to a person: a schema with a pattern also says in words what it wants,
+// under this keyword, and validation errors say that instead (see formatValidationError).
+export const PATTERN_PROBLEM = 'x-pattern-problem'
+/** The options of a string schema that must match `regex`; `problem` completes "field x ...". */
+export const matching = (regex: string, problem: string) => ({ pattern: regex, [PATTERN_PROBLEM]: problem })
 
 // No NUL (Postgres text cannot hold it) and no unpaired UTF-16 surrogate (it cannot be encoded
 // as UTF-8, so it would come back altered). Everything else, emoji included, is kept as sent.
-export const STORABLE_TEXT_PATTERN = pattern('^[^\\u0000\\uD800-\\uDFFF]*$', 'must not contain NUL characters or unpaired UTF-16 surrogates')
-export const Text = (options: StringOptions = {}) => Type.String({ pattern: STORABLE_TEXT_PATTERN, ...options })
+const storableText = matching('^[^\\u0000\\uD800-\\uDFFF]*$', 'must not contain NUL characters or unpaired UTF-16 surrogates')
+export const Text = (options: StringOptions = {}) => Type.String({ ...storableText, ...options })
 
 /** `T | null`, as the JSON Schema type list ["t", "null"] (OpenAPI 3.1). */
 export const Nullable = <T extends TSchema & { type: string }>(schema: T) =>

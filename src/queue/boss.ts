@@ -1,20 +1,17 @@
-// The one place that owns pg-boss: how it connects, what it logs, which queues exist and with
-// which options. The API (inline worker or not), `npm run worker` and tests all start it here.
-import { PgBoss, type Queue } from 'pg-boss'
+// The one place that owns pg-boss: how it connects, what it logs, and that the queues a caller
+// names exist with the options it gives. Nothing here knows what a queue is for.
+import { PgBoss, type ConstructorOptions, type Queue } from 'pg-boss'
 import type { ReadyConfig } from '../config.ts'
 import { connectionOptions } from '../db/connection.ts'
 import { PreparingClient } from '../db/preparing-client.ts'
 import type { BaseLogger } from '../logger.ts'
-import { attachJobSettledTrigger } from './job-settled.ts'
-import {
-  CALENDAR_CLEANUP_QUEUE, ICAL_DEAD_LETTER_QUEUE, ICAL_QUEUE,
-  cleanupQueueOptions, deadLetterQueueOptions, icalQueueOptions
-} from './queues.ts'
 
 export type { PgBoss }
 
-export async function startBoss (config: ReadyConfig, logger: BaseLogger, role: 'api' | 'worker'): Promise<PgBoss> {
-  const boss = new PgBoss({
+export interface QueueDefinition { name: string, options: Omit<Queue, 'name'> }
+
+function bossOptions (config: ReadyConfig, role: string): ConstructorOptions {
+  return {
     ...connectionOptions(config.database, `taskoverflow-${role}-boss`),
     max: config.database.poolMax,
     // pg-boss hands its options to pg.Pool, so its pool prepares its statements too (its large
@@ -22,17 +19,26 @@ export async function startBoss (config: ReadyConfig, logger: BaseLogger, role: 
     ...{ Client: PreparingClient },
     useListenNotify: config.queue.listenNotify,
     instanceName: `taskoverflow-${role}`
-  })
+  }
+}
+
+/** Start pg-boss and make sure these queues exist, in this order (a dead-letter queue first). */
+export async function startBoss (config: ReadyConfig, logger: BaseLogger, role: string, queues: QueueDefinition[]): Promise<PgBoss> {
+  const boss = new PgBoss(bossOptions(config, role))
   // Both listeners before start(): an 'error' event without a listener would kill the process.
   boss.on('error', (err) => logger.error({ err }, 'pg-boss error'))
   boss.on('warning', (warning) => logger.warn({ warning: warning.data }, `pg-boss warning: ${warning.message}`))
   await boss.start()
-  // A dead-letter queue must exist before a queue names it.
-  await ensureQueue(boss, ICAL_DEAD_LETTER_QUEUE, deadLetterQueueOptions(config.jobs))
-  await ensureQueue(boss, ICAL_QUEUE, icalQueueOptions(config.jobs, config.queue.listenNotify))
-  await ensureQueue(boss, CALENDAR_CLEANUP_QUEUE, cleanupQueueOptions())
-  await attachJobSettledTrigger(boss.getDb())
+  for (const { name, options } of queues) await ensureQueue(boss, name, options)
   return boss
+}
+
+/** Install or upgrade pg-boss's own schema (under its advisory lock), and nothing else. */
+export async function installBossSchema (config: ReadyConfig, logger: BaseLogger): Promise<void> {
+  const boss = new PgBoss({ ...bossOptions(config, 'migrate'), supervise: false, schedule: false, useListenNotify: false, migrate: true })
+  boss.on('error', (err) => logger.error({ err }, 'pg-boss error'))
+  await boss.start()
+  await boss.stop({ graceful: false })
 }
 
 // createQueue ignores the options of a queue that already exists, so apply changed configuration

@@ -1,24 +1,29 @@
+// pg-boss for an HTTP process: started with the queues the caller names, plus the listener that
+// wakes requests waiting for a job to settle. Stopped after the HTTP server has closed.
 import fp from 'fastify-plugin'
 import type { ReadyConfig } from '../config.ts'
-import { startBoss, type PgBoss } from './boss.ts'
+import { startBoss, type PgBoss, type QueueDefinition } from './boss.ts'
 import { JobSettledListener } from './job-settled.ts'
-import { ICAL_QUEUE, type IcalJobData } from './queues.ts'
-import { JobSubmitter } from './submitter.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     boss: PgBoss
     jobSettled: JobSettledListener
-    icalJobs: JobSubmitter<IcalJobData>
   }
 }
 
-export const queuePlugin = fp<ReadyConfig>(async (app, config) => {
-  const boss = await startBoss(config, app.log, 'api')
-  const jobSettled = await JobSettledListener.start(boss.getDb())
+export interface QueuePluginOptions {
+  config: ReadyConfig
+  queues: QueueDefinition[]
+  /** The channel the settled-job trigger notifies (see db/migrations). */
+  settledChannel: string
+}
+
+export const queuePlugin = fp<QueuePluginOptions>(async (app, { config, queues, settledChannel }) => {
+  const boss = await startBoss(config, app.log, 'api', queues)
+  const jobSettled = await JobSettledListener.start(boss.getDb(), settledChannel)
   app.decorate('boss', boss)
   app.decorate('jobSettled', jobSettled)
-  app.decorate('icalJobs', new JobSubmitter<IcalJobData>(boss, ICAL_QUEUE))
   // Before the server stops accepting: answer the requests waiting on ?wait= now, so closing
   // does not hang on them for up to 30 s.
   app.addHook('preClose', async () => { await jobSettled.close() })

@@ -1,4 +1,4 @@
-import { pattern } from '../http/schemas.ts'
+import { matching } from '../http/schemas.ts'
 
 // Deadlines are UTC wall-clock times without an offset, as the course writes them:
 // "2023-02-27T00:00:00" is stored and returned exactly so. An input with an offset is a moment in
@@ -6,7 +6,7 @@ import { pattern } from '../http/schemas.ts'
 // "Z" means UTC already. Fractions of a second are kept to the microsecond Postgres stores.
 
 /** The shape the schema accepts; calendar validity (Feb 30, leap years) is checked by toUtcTimestamp. */
-export const DATE_TIME_PATTERN = pattern(
+export const DATE_TIME = matching(
   '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?(Z|[+-]\\d{2}:\\d{2})?$',
   'must be an ISO 8601 date-time such as 2023-02-27T00:00:00 (optionally with Z or an offset such as +10:00)'
 )

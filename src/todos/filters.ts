@@ -1,6 +1,6 @@
 // The filters of GET /todos, shared by POST /todos/ical (a calendar job builds from the same set).
 import { Type, type Static } from '@sinclair/typebox'
-import { pattern } from '../http/schemas.ts'
+import { matching } from '../http/schemas.ts'
 
 export interface TodoFilters {
   /** only completed (true) or only open (false) todos */
@@ -15,7 +15,7 @@ export const TodoFiltersQuery = Type.Object({
     type: 'string', enum: ['true', 'false'], description: 'Only completed (true) or only open (false) todos'
   })),
   window: Type.Optional(Type.String({
-    pattern: pattern('^(0|[1-9][0-9]{0,4})$', 'must be a whole number of days from 0 to 99999'),
+    ...matching('^(0|[1-9][0-9]{0,4})$', 'must be a whole number of days from 0 to 99999'),
     description: 'Only todos whose deadline is at or before now + this many days (0-99999), overdue included; todos without a deadline are left out',
     examples: ['5']
   }))

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Nullable, Text, pattern } from '../http/schemas.ts'
-import { DATE_TIME_PATTERN } from './deadline.ts'
+import { Nullable, Text, matching } from '../http/schemas.ts'
+import { DATE_TIME } from './deadline.ts'
 
 const Timestamp = (description: string) => Type.String({ description, examples: ['2023-02-27T00:00:00'] })
 
@@ -19,7 +19,7 @@ const fields = {
   description: Nullable(Text({ maxLength: 120, examples: ['Watch the lecture recording on queues'] })),
   completed: Type.Boolean({ description: 'Default: false' }),
   deadline_at: Nullable(Type.String({
-    pattern: DATE_TIME_PATTERN,
+    ...DATE_TIME,
     description: 'ISO 8601. Without an offset it is taken as UTC and returned exactly as sent; with Z or an offset (+10:00) it is converted to UTC.',
     examples: ['2023-02-27T00:00:00']
   }))
@@ -42,5 +42,5 @@ export const TodoUpdate = Type.Object({
 export type TodoUpdate = Static<typeof TodoUpdate>
 
 export const TodoIdParams = Type.Object({
-  id: Type.String({ pattern: pattern('^[0-9]+$', 'must be a positive integer'), description: 'Todo id', examples: ['1'] })
+  id: Type.String({ ...matching('^[0-9]+$', 'must be a positive integer'), description: 'Todo id', examples: ['1'] })
 })

@@ -1,18 +1,18 @@
 // The HTTP surface: OpenAPI document and Swagger UI, the error policy, and every route under
-// /api/v1. It needs no database to be registered (handlers reach app.db and app.boss only when
-// called), which is how scripts/openapi.ts writes openapi.yaml without one.
+// /api/v1. It needs no database to be registered (handlers reach app.db and the task service only
+// when called), which is how scripts/openapi.ts writes openapi.yaml without one.
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Config } from '../config.ts'
-import { calendarRoutes } from '../calendar/routes.ts'
-import { TaskCreated, TaskError, TaskStatusBody } from '../calendar/schemas.ts'
-import { healthRoutes } from '../health/routes.ts'
-import { todoRoutes } from '../todos/routes.ts'
-import { Todo } from '../todos/schemas.ts'
-import { errorHandler, notFoundHandler } from './errors.ts'
-import { ErrorResponse } from './schemas.ts'
+import type { Config } from './config.ts'
+import { calendarRoutes } from './calendar/routes.ts'
+import { TaskCreated, TaskError, TaskStatusBody } from './calendar/schemas.ts'
+import { healthRoutes } from './health/routes.ts'
+import { errorHandler, notFoundHandler } from './http/errors.ts'
+import { ErrorResponse } from './http/schemas.ts'
+import { todoRoutes } from './todos/routes.ts'
+import { Todo } from './todos/schemas.ts'
 
 export const API_PREFIX = '/api/v1'
 export const API_VERSION = '1.0.0'

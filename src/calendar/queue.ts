@@ -1,12 +1,17 @@
-// Queue names, payload types and queue options, declared once for the API, the workers and tests.
+// The calendar's queues: names, payload types and options, declared once for the API, the
+// workers and tests.
 import { Type } from '@sinclair/typebox'
 import type { Queue } from 'pg-boss'
 import type { Config } from '../config.ts'
+import type { QueueDefinition } from '../queue/boss.ts'
 import type { TodoFilters } from '../todos/filters.ts'
 
 export const ICAL_QUEUE = 'ical'
 export const ICAL_DEAD_LETTER_QUEUE = 'ical-dead-letter'
 export const CALENDAR_CLEANUP_QUEUE = 'calendar-cleanup'
+// The channel on which the settled-job trigger announces a finished `ical` job; it is also named
+// in db/migrations/0004_job_settled_trigger.ts (migrations never import application code).
+export const ICAL_SETTLED_CHANNEL = 'taskoverflow_job_settled'
 
 /** A calendar job carries what to build, never a copy of the todos: the worker reads them. */
 export interface IcalJobData { filters: TodoFilters }
@@ -55,4 +60,13 @@ export function deadLetterQueueOptions (jobs: Config['jobs']): Omit<Queue, 'name
 
 export function cleanupQueueOptions (): Omit<Queue, 'name'> {
   return { policy: 'exclusive', retryLimit: 1, expireInSeconds: 600, deleteAfterSeconds: DAY }
+}
+
+/** Every queue the calendar uses, in creation order (a dead-letter queue before the queue naming it). */
+export function calendarQueues (config: Pick<Config, 'jobs' | 'queue'>): QueueDefinition[] {
+  return [
+    { name: ICAL_DEAD_LETTER_QUEUE, options: deadLetterQueueOptions(config.jobs) },
+    { name: ICAL_QUEUE, options: icalQueueOptions(config.jobs, config.queue.listenNotify) },
+    { name: CALENDAR_CLEANUP_QUEUE, options: cleanupQueueOptions() }
+  ]
 }

@@ -1,13 +1,13 @@
-// Subscribing to the calendar queue, the same way in the API process (WORKER_MODE=inline) and in
-// `npm run worker`. Any number of processes may do this against one database: pg-boss hands each
+// The calendar's consumers: its job handler and the hourly cleanup, subscribed to their queues
+// the same way in the API process (WORKER_MODE=inline) and in `npm run worker`. Any number of processes may do this against one database: pg-boss hands each
 // job to one of them (SELECT ... FOR UPDATE SKIP LOCKED), and a job that fails or whose worker
 // dies is retried, so every job runs at least once, and once in the normal case.
 import type { PgBoss } from 'pg-boss'
-import { CALENDAR_CLEANUP_QUEUE, ICAL_QUEUE, type IcalJobData } from '../queue/queues.ts'
+import { CALENDAR_CLEANUP_QUEUE, ICAL_QUEUE, type IcalJobData } from './queue.ts'
 import { icalJobHandler, type IcalJobDeps } from './job.ts'
 import { deleteCalendarsOlderThan } from './store.ts'
 
-export async function startCalendarWorkers (boss: PgBoss, deps: IcalJobDeps): Promise<void> {
+export async function startCalendarConsumers (boss: PgBoss, deps: IcalJobDeps): Promise<void> {
   const { worker, jobs } = deps.config
   await boss.work<IcalJobData>(ICAL_QUEUE, {
     batchSize: worker.batchSize,

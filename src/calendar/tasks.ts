@@ -1,0 +1,98 @@
+// Calendar tasks as the API offers them: queue, find, wait for, cancel, retry and download. The
+// routes translate the outcomes into HTTP; everything that talks to pg-boss and the store is here.
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.ts'
+import type { PgBoss } from '../queue/boss.ts'
+import type { JobSettledListener } from '../queue/job-settled.ts'
+import type { JobSubmitter } from '../queue/submitter.ts'
+import type { TodoFilters } from '../todos/filters.ts'
+import { ICAL_QUEUE, type IcalJobData } from './queue.ts'
+import { calendarChunks, calendarInfo, type CalendarInfo } from './store.ts'
+import { errorMessage, isFinished, taskStatusOf, type IcalJob, type TaskStatus } from './task-status.ts'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export type CancelOutcome = { cancelled: true, job: IcalJob } | { cancelled: false, status: TaskStatus }
+export type RetryOutcome = { retried: true, job: IcalJob } | { retried: false, status: TaskStatus }
+export type Download =
+  | { ready: true, info: CalendarInfo, chunks: AsyncIterable<string> }
+  | { ready: false, status: TaskStatus, reason?: string, gone?: boolean }
+
+export interface CalendarTasksDeps {
+  boss: PgBoss
+  db: Kysely<Database>
+  settled: JobSettledListener
+  submitter: JobSubmitter<IcalJobData>
+}
+
+export function calendarTasks ({ boss, db, settled, submitter }: CalendarTasksDeps) {
+  /** The job behind a task id; undefined for an unknown or malformed id. */
+  const find = async (id: string): Promise<IcalJob | undefined> => {
+    if (!UUID.test(id)) return undefined
+    const [job] = await boss.findJobs<IcalJobData>(ICAL_QUEUE, { id })
+    return job
+  }
+
+  return {
+    find,
+
+    /** Queue a calendar; resolves to the task id once the job is committed. */
+    queue: (filters: TodoFilters): Promise<string> => submitter.submit({ filters }),
+
+    /**
+     * The job once it is finished, or as it is when `timeoutMs` has passed or `gone` aborts (the
+     * client hung up). Woken by the database when the job settles; a wake-up for another reason
+     * (the listener reconnected) just means: look again.
+     */
+    async waitUntilFinished (id: string, timeoutMs: number, gone: AbortSignal): Promise<IcalJob | undefined> {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const remaining = deadline - Date.now()
+        const wait = remaining > 0 && !gone.aborted && settled.listening
+        const done = new AbortController()
+        // Listen before reading, so a job finishing in between still wakes us.
+        const settledNow = wait ? settled.settled(id, { timeoutMs: remaining, signal: AbortSignal.any([gone, done.signal]) }) : undefined
+        const job = await find(id)
+        if (!settledNow || !job || isFinished(taskStatusOf(job))) {
+          done.abort()
+          return job
+        }
+        await settledNow
+      }
+    },
+
+    /** Cancel an unfinished task: it becomes REVOKED, and a running one stops at its next heartbeat. */
+    async cancel (job: IcalJob): Promise<CancelOutcome> {
+      if (isFinished(taskStatusOf(job))) return { cancelled: false, status: taskStatusOf(job) }
+      await boss.cancel(ICAL_QUEUE, job.id)
+      // A job that finished between the read and the cancel keeps its status.
+      const after = (await find(job.id)) ?? job
+      return taskStatusOf(after) === 'REVOKED' ? { cancelled: true, job: after } : { cancelled: false, status: taskStatusOf(after) }
+    },
+
+    /** Run a FAILURE (one retry more) or REVOKED task again; it goes back to RETRY or PENDING. */
+    async retry (job: IcalJob): Promise<RetryOutcome> {
+      const status = taskStatusOf(job)
+      if (status === 'FAILURE') await boss.retry(ICAL_QUEUE, job.id)
+      else if (status === 'REVOKED') await boss.resume(ICAL_QUEUE, job.id)
+      else return { retried: false, status }
+      // Another request (or a worker) may have moved it meanwhile: report what it is now.
+      const after = (await find(job.id)) ?? job
+      const now = taskStatusOf(after)
+      return now === status ? { retried: false, status: now } : { retried: true, job: after }
+    },
+
+    /** The calendar of a SUCCESS task, streamed a chunk at a time: the API never holds a whole one. */
+    async download (job: IcalJob): Promise<Download> {
+      const status = taskStatusOf(job)
+      if (status === 'FAILURE') return { ready: false, status, reason: errorMessage(job) ?? 'unknown' }
+      if (status === 'REVOKED') return { ready: false, status, reason: 'cancelled before it finished' }
+      if (status !== 'SUCCESS') return { ready: false, status }
+      const info = await calendarInfo(db, job.id)
+      if (!info) return { ready: false, status, gone: true }
+      return { ready: true, info, chunks: calendarChunks(db, info) }
+    }
+  }
+}
+
+export type CalendarTasks = ReturnType<typeof calendarTasks>
