@@ -43,9 +43,11 @@ export async function openDatabase (config: Config, logger: Logger, options: Ope
  * migrations run (under kysely's): one of them attaches a trigger to pg-boss's job table.
  */
 export async function migrateDatabase (config: ReadyConfig, logger: Logger): Promise<string[]> {
-  await installBossSchema(config, logger)
   const db = createDatabase(createPool(config.database, 'taskoverflow-migrate'))
   try {
+    // Nothing of ours pending (the usual start): pg-boss upgrades its own schema when it starts.
+    if ((await pendingMigrations(db)).length === 0) return []
+    await installBossSchema(config, logger)
     return await migrateToLatest(db)
   } finally {
     await db.destroy()

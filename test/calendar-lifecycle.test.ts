@@ -10,7 +10,10 @@ import { createLogger } from '../src/logger.ts'
 import { startBoss } from '../src/queue/boss.ts'
 import { ICAL_DEAD_LETTER_QUEUE, ICAL_QUEUE, calendarQueues } from '../src/calendar/queue.ts'
 import { buildTestApp } from './helpers/app.ts'
+import { closeTodosGate } from './helpers/gate.ts'
+import { runEntryPoint } from './helpers/process.ts'
 import { createTask, statusOf, waitForStatus } from './helpers/tasks.ts'
+import { waitFor } from './helpers/wait.ts'
 
 // The API alone; workers are started by the tests that want them.
 const { app, database } = await buildTestApp(t, { WORKER_MODE: 'off' })
@@ -46,11 +49,14 @@ t.test('PENDING while no worker runs; result and status say so', async (t) => {
 t.test('PENDING -> STARTED -> SUCCESS, watched from outside', async (t) => {
   const { task_id: id } = await createTask(app)
   t.equal((await statusOf(app, id)).json().task_status, 'PENDING')
-  await startWorker(t, { ICAL_DELAY_MS: '1500' })
+  const gate = await closeTodosGate(database.url) // the job starts, then waits for the todos
+  t.teardown(() => gate.open())
+  await startWorker(t)
   const started = await waitForStatus(app, id, 'STARTED')
   t.ok(started.started_at, 'started_at is set')
   const res = await app.inject({ method: 'GET', url: `/api/v1/todos/ical/${id}/result` })
   t.same(res.json(), { error: 'Task not finished', task_status: 'STARTED' })
+  await gate.open()
   const done = await waitForStatus(app, id, 'SUCCESS')
   t.match(done, { task_status: 'SUCCESS', result: { events: 1 } })
 })
@@ -61,7 +67,7 @@ t.test('?wait= answers when the job finishes, woken by Postgres', async (t) => {
   const waiting = statusOf(app, id, '?wait=30')
   // The job is settled by a plain UPDATE from another connection: only the trigger's NOTIFY
   // can tell the waiting request (no worker of ours, nothing to poll).
-  await waitUntil(() => app.jobSettled.waiting === 1)
+  await waitFor(() => app.jobSettled.waiting === 1, 'the request is waiting')
   await sql`update pgboss.job set state = 'cancelled', completed_on = now() where id = ${id}::uuid`.execute(app.db)
   const res = await waiting
   t.equal(res.json().task_status, 'REVOKED')
@@ -72,11 +78,11 @@ t.test('?wait= answers when the job finishes, woken by Postgres', async (t) => {
 t.test('?wait= keeps waiting when woken for another reason (the listener reconnected)', async (t) => {
   const { task_id: id } = await createTask(app)
   const waiting = statusOf(app, id, '?wait=30')
-  await waitUntil(() => app.jobSettled.waiting === 1)
+  await waitFor(() => app.jobSettled.waiting === 1, 'the request is waiting')
   let answered = false
   waiting.then(() => { answered = true }, () => {})
   app.jobSettled.wakeAll() // what a reconnect does: look again
-  await waitUntil(() => app.jobSettled.waiting === 1) // it looked, found PENDING, and waits again
+  await waitFor(() => app.jobSettled.waiting === 1, 'the request is waiting') // it looked, found PENDING, and waits again
   t.notOk(answered, 'not answered with an unfinished status')
   await sql`update pgboss.job set state = 'cancelled', completed_on = now() where id = ${id}::uuid`.execute(app.db)
   t.equal((await waiting).json().task_status, 'REVOKED')
@@ -132,13 +138,21 @@ t.test('cancel: a PENDING task becomes REVOKED; its result is 409; cancelling ag
   t.same({ status: again.statusCode, body: again.json() }, { status: 409, body: { error: 'Task already finished', task_status: 'REVOKED' } })
 })
 
-t.test('cancel: a running task becomes REVOKED and stays so', async (t) => {
-  await startWorker(t, { ICAL_DELAY_MS: '600000' })
+t.test('cancel: a running task becomes REVOKED, its worker stops it at once and stores nothing', async (t) => {
+  // A real worker process, so what it does after the cancel can be watched from outside.
+  const worker = runEntryPoint(t, 'src/worker.ts', { DATABASE_URL: database.url, ICAL_DELAY_MS: '600000', SHUTDOWN_TIMEOUT_MS: '60000' })
+  await worker.waitForOutput(/calendar worker ready/)
   const { task_id: running } = await createTask(app)
   await waitForStatus(app, running, 'STARTED')
   const res = await app.inject({ method: 'DELETE', url: `/api/v1/todos/ical/${running}` })
   t.match({ status: res.statusCode, body: res.json() }, { status: 200, body: { task_status: 'REVOKED' } })
-  t.equal((await statusOf(app, running)).json().task_status, 'REVOKED')
+  // The heartbeat tells the worker; its handler stops (the 10-minute delay is abandoned).
+  await worker.waitForOutput(new RegExp(`"jobId":"${running}".*calendar job stopped`), 30_000)
+  t.equal((await statusOf(app, running)).json().task_status, 'REVOKED', 'still REVOKED after the worker let go')
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from calendars where task_id = ${running}::uuid`.execute(app.db)
+  t.equal(rows[0]!.n, 0, 'no calendar stored')
+  worker.child.kill('SIGTERM')
+  t.same(await worker.exited, { code: 0, signal: null })
 })
 
 t.test('a SUCCESS task cannot be cancelled', async (t) => {
@@ -149,11 +163,3 @@ t.test('a SUCCESS task cannot be cancelled', async (t) => {
   t.same({ status: res.statusCode, body: res.json() }, { status: 409, body: { error: 'Task already finished', task_status: 'SUCCESS' } })
   t.equal((await statusOf(app, id)).json().task_status, 'SUCCESS')
 })
-
-async function waitUntil (condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setImmediate(resolve))
-  }
-}

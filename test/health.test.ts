@@ -1,10 +1,10 @@
 // GET /health: 200 when the database answers, 503 with a JSON error when it does not; and the
 // service rides out the outage (no crash, no 500s) and recovers when the database is back.
 import t from 'tap'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { buildTestApp } from './helpers/app.ts'
 import { createTestDatabase } from './helpers/database.ts'
 import { startTcpProxy } from './helpers/tcp-proxy.ts'
+import { waitFor } from './helpers/wait.ts'
 
 // The app reaches its database through a proxy the test can cut.
 const database = await createTestDatabase()
@@ -32,15 +32,16 @@ t.test('database gone: 503 with a JSON error everywhere, no crash; back: 200 aga
     t.equal(res.statusCode, 503, `${url}: 503 rather than 500`)
     t.match(res.json(), { error: /database cannot be reached/ })
   }
-  // pg-boss's workers and listeners retry in the background meanwhile; the process must live on.
-  await sleep(1500)
+  // pg-boss's workers and listeners retry in the background meanwhile; the process must live on
+  // through several of their reconnection attempts.
+  const attempts = proxy.refused
+  await waitFor(() => proxy.refused >= attempts + 3, 'three reconnection attempts during the outage')
   await proxy.restore()
-  const deadline = Date.now() + 20_000
   let status = 0
-  while (status !== 200 && Date.now() < deadline) {
+  await waitFor(async () => {
     status = (await app.inject({ method: 'GET', url: '/api/v1/health' })).statusCode
-    if (status !== 200) await sleep(100)
-  }
+    return status === 200
+  }, 'healthy again')
   t.equal(status, 200, 'healthy again once the database is reachable')
   const created = await app.inject({ method: 'POST', url: '/api/v1/todos', payload: { title: 'after the outage', deadline_at: '2023-02-27T00:00:00' } })
   t.equal(created.statusCode, 201)

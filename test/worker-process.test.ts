@@ -6,7 +6,8 @@ import { sql } from 'kysely'
 import { buildTestApp } from './helpers/app.ts'
 import { createTestDatabase } from './helpers/database.ts'
 import { runEntryPoint } from './helpers/process.ts'
-import { createTask, waitForStatus } from './helpers/tasks.ts'
+import { closeTodosGate } from './helpers/gate.ts'
+import { createTask, statusOf, waitForStatus } from './helpers/tasks.ts'
 
 const { app, database } = await buildTestApp(t, { WORKER_MODE: 'off' })
 await app.inject({ method: 'POST', url: '/api/v1/todos', payload: { title: 'lecture', deadline_at: '2023-02-27T00:00:00' } })
@@ -31,11 +32,16 @@ t.test('a standalone worker completes a job the API queued', async (t) => {
 })
 
 t.test('SIGTERM during a job: the job finishes, then the worker exits 0', async (t) => {
-  const w = worker(t, { ICAL_DELAY_MS: '2000' })
+  const gate = await closeTodosGate(database.url) // the job starts, then waits for the todos
+  t.teardown(() => gate.open())
+  const w = worker(t)
   await w.waitForOutput(/calendar worker ready/)
   const { task_id: id } = await createTask(app)
   await waitForStatus(app, id, 'STARTED')
   w.child.kill('SIGTERM')
+  await w.waitForOutput(/stopping: no new jobs, finishing active ones/)
+  t.equal((await statusOf(app, id)).json().task_status, 'STARTED', 'the job is still running while the worker stops')
+  await gate.open()
   t.same(await w.exited, { code: 0, signal: null })
   t.equal((await waitForStatus(app, id, 'SUCCESS')).task_status, 'SUCCESS')
   t.equal(await activeJobs(), 0, 'nothing left active')
@@ -60,7 +66,7 @@ t.test('SIGTERM during a job longer than the shutdown timeout: the job is handed
 
 t.test('several workers at once: every job done, each exactly once', async (t) => {
   const workers = [worker(t, { WORKER_CONCURRENCY: '2' }), worker(t, { WORKER_CONCURRENCY: '2' }), worker(t, { WORKER_BATCH_SIZE: '1' })]
-  await Promise.all(workers.map((w) => w.waitForOutput(/calendar worker ready/)))
+  await Promise.all(workers.map((w) => w.waitForOutput(/calendar worker ready/, 60_000)))
   const ids = await Promise.all(Array.from({ length: 60 }, async () => (await createTask(app)).task_id))
   const statuses = await Promise.all(ids.map((id) => waitForStatus(app, id, 'SUCCESS')))
   t.ok(statuses.every((s) => s.retry_count === 0), 'no job needed a second run')
@@ -88,5 +94,5 @@ t.test('MIGRATE_ON_START=false on a database nobody migrated: the worker says to
   t.teardown(() => fresh.drop())
   const w = runEntryPoint(t, 'src/worker.ts', { DATABASE_URL: fresh.url, MIGRATE_ON_START: 'false' })
   t.same(await w.exited, { code: 1, signal: null })
-  t.match(w.output(), /has not been migrated: run `npm run migrate`/)
+  t.match(w.output(), /has not been migrated \(pending: 0001_create_todos.*\): run `npm run migrate`/)
 })

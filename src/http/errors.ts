@@ -51,7 +51,8 @@ function describe (error: FastifySchemaValidationError, dataVar: string): string
 const FASTIFY_CLIENT_ERRORS: Record<string, [number, (e: FastifyError, r: FastifyRequest) => string]> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [400, (_, r) => `Content-Type '${r.headers['content-type'] ?? ''}' is not supported: send application/json`],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, () => 'Request body is empty but Content-Type is application/json'],
-  FST_ERR_CTP_INVALID_JSON_BODY: [400, () => 'Request body is not valid JSON'],
+  // Fastify's parser also refuses a __proto__ or constructor.prototype key (prototype poisoning).
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, () => 'Request body is not valid JSON (or holds a forbidden __proto__ or constructor.prototype key)'],
   FST_ERR_CTP_BODY_TOO_LARGE: [413, () => 'Request body is too large']
 }
 
