@@ -4,24 +4,13 @@ import t from 'tap'
 import { sql } from 'kysely'
 import { icalJobHandler, SMALL_CALENDAR_TODOS } from '../src/calendar/job.ts'
 import { calendarChunks, calendarInfo } from '../src/calendar/store.ts'
-import { loadConfig, withDatabaseUrl } from '../src/config.ts'
-import { createDatabase, createPool } from '../src/db/connection.ts'
 import { createLogger } from '../src/logger.ts'
-import { startBoss } from '../src/queue/boss.ts'
 import type { Job } from 'pg-boss'
-import { ICAL_QUEUE, calendarQueues, type IcalJobData } from '../src/calendar/queue.ts'
-import { createTestDatabase } from './helpers/database.ts'
+import { ICAL_QUEUE, type IcalJobData } from '../src/calendar/queue.ts'
+import { startTestQueue } from './helpers/queue.ts'
 import { parseEvents } from './helpers/ical.ts'
 
-const database = await createTestDatabase()
-const config = withDatabaseUrl(loadConfig({ LOG_LEVEL: 'silent' }), database.url)
-const db = createDatabase(createPool(config.database, 'job-test'))
-const boss = await startBoss(config, createLogger('silent'), 'worker', calendarQueues(config))
-t.teardown(async () => {
-  await boss.stop({ graceful: false })
-  await db.destroy()
-  await database.drop()
-})
+const { config, db, boss } = await startTestQueue(t, 'worker')
 const handle = icalJobHandler({ db, config, logger: createLogger('silent') })
 // work() hands handlers jobs with a signal; fetch() does not, so give them one as work() would.
 const handler = (jobs: Array<Job<IcalJobData>>) => handle(jobs.map((job) => ({ ...job, signal: job.signal ?? new AbortController().signal })))

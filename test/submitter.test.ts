@@ -1,23 +1,11 @@
 // Queuing jobs in groups: every job queued once, with its own id, and a busy moment takes far
 // fewer INSERTs than jobs.
 import t from 'tap'
-import { loadConfig, withDatabaseUrl } from '../src/config.ts'
-import { createDatabase, createPool } from '../src/db/connection.ts'
-import { createLogger } from '../src/logger.ts'
-import { startBoss } from '../src/queue/boss.ts'
-import { ICAL_QUEUE, calendarQueues } from '../src/calendar/queue.ts'
+import { ICAL_QUEUE } from '../src/calendar/queue.ts'
 import { JobSubmitter } from '../src/queue/submitter.ts'
-import { createTestDatabase } from './helpers/database.ts'
+import { startTestQueue } from './helpers/queue.ts'
 
-const database = await createTestDatabase()
-const config = withDatabaseUrl(loadConfig({ LOG_LEVEL: 'silent' }), database.url)
-const db = createDatabase(createPool(config.database, 'submitter-test'))
-const boss = await startBoss(config, createLogger('silent'), 'api', calendarQueues(config))
-t.teardown(async () => {
-  await boss.stop({ graceful: false })
-  await db.destroy()
-  await database.drop()
-})
+const { config, boss } = await startTestQueue(t, 'api')
 
 // Count the INSERTs the submitter makes (the real method still runs).
 let inserts = 0
