@@ -8,6 +8,8 @@ import fp from 'fastify-plugin'
 import type { Config } from './config.ts'
 import { calendarRoutes } from './calendar/routes.ts'
 import { TaskCreated, TaskError, TaskStatusBody } from './calendar/schemas.ts'
+import { feedRoutes } from './feeds/routes.ts'
+import { Feed, FeedWithToken } from './feeds/schemas.ts'
 import { healthRoutes } from './health/routes.ts'
 import { errorHandler, notFoundHandler } from './http/errors.ts'
 import { ErrorResponse } from './http/schemas.ts'
@@ -18,7 +20,7 @@ export const API_PREFIX = '/api/v1'
 export const API_VERSION = '1.0.0'
 
 export const httpApi = fp<Config>(async (app: FastifyInstance, config) => {
-  for (const schema of [ErrorResponse, Todo, TaskCreated, TaskStatusBody, TaskError]) app.addSchema(schema)
+  for (const schema of [ErrorResponse, Todo, TaskCreated, TaskStatusBody, TaskError, Feed, FeedWithToken]) app.addSchema(schema)
 
   await app.register(swagger, {
     openapi: {
@@ -31,7 +33,8 @@ export const httpApi = fp<Config>(async (app: FastifyInstance, config) => {
       tags: [
         { name: 'health', description: 'Is the service up' },
         { name: 'todos', description: 'Create, read, update and delete todos' },
-        { name: 'calendar', description: 'Calendar (iCalendar) jobs: queue, follow, download, cancel' }
+        { name: 'calendar', description: 'Calendar (iCalendar) jobs: queue, follow, download, cancel, retry' },
+        { name: 'feeds', description: 'Calendar subscription feeds (webcal://) that calendar apps poll, always fresh' }
       ]
     },
     // Name shared schemas after their $id: components/schemas/Todo rather than def-1.
@@ -51,5 +54,6 @@ export const httpApi = fp<Config>(async (app: FastifyInstance, config) => {
     await api.register(healthRoutes)
     await api.register(todoRoutes)
     await api.register(calendarRoutes, { publicUrl: config.http.publicUrl })
+    await api.register(feedRoutes, { publicUrl: config.http.publicUrl, refreshSeconds: config.feeds.refreshSeconds, rateLimitPerMinute: config.feeds.rateLimitPerMinute })
   }, { prefix: API_PREFIX })
 }, { name: 'http-api' })

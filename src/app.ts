@@ -1,6 +1,7 @@
 // buildApp(config): the whole service as a Fastify instance that never listens by itself.
 // Entry points listen; tests call app.inject. The job path reads top to bottom: the database,
-// the queue, the calendar feature (tasks, and the inline worker), then the HTTP API.
+// the queue, the features (todos, calendar tasks and feeds, with their inline workers), then
+// the HTTP API.
 import Fastify from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { httpApi } from './api.ts'
@@ -8,10 +9,13 @@ import { calendarPlugin } from './calendar/plugin.ts'
 import { ICAL_SETTLED_CHANNEL, calendarQueues } from './calendar/queue.ts'
 import type { Config, ReadyConfig } from './config.ts'
 import { databasePlugin } from './db/plugin.ts'
+import { feedsPlugin } from './feeds/plugin.ts'
+import { feedQueues } from './feeds/queue.ts'
 import { formatValidationError, PATTERN_PROBLEM } from './http/errors.ts'
 import { OneLinePerRequest } from './http/request-log.ts'
 import type { Logger } from './logger.ts'
 import { queuePlugin } from './queue/plugin.ts'
+import { todosPlugin } from './todos/plugin.ts'
 
 export function createServer (config: Config, logger?: Logger) {
   return Fastify({
@@ -45,8 +49,10 @@ export type App = ReturnType<typeof createServer>
 export async function buildApp (config: ReadyConfig, options: { logger?: Logger } = {}): Promise<App> {
   const app = createServer(config, options.logger)
   await app.register(databasePlugin, config)
-  await app.register(queuePlugin, { config, queues: calendarQueues(config), settledChannel: ICAL_SETTLED_CHANNEL })
+  await app.register(queuePlugin, { config, queues: [...calendarQueues(config), ...feedQueues()], settledChannel: ICAL_SETTLED_CHANNEL })
+  await app.register(todosPlugin)
   await app.register(calendarPlugin, config)
+  await app.register(feedsPlugin, config)
   await app.register(httpApi, config)
   return app
 }

@@ -44,7 +44,10 @@ export const EnvSchema = Type.Object({
   JOB_RETRY_LIMIT: Int(0, 100, 2, 'Retries of a failed calendar job'),
   JOB_RETRY_DELAY_SECONDS: Int(0, 3600, 1, 'First retry delay; doubles with each retry (backoff)'),
   JOB_EXPIRE_SECONDS: Int(1, 86_400, 900, 'A job active longer than this is failed and retried'),
-  JOB_RETENTION_DAYS: Int(1, 365, 7, 'How long finished jobs and their calendars are kept')
+  JOB_RETENTION_DAYS: Int(1, 365, 7, 'How long finished jobs and their calendars are kept'),
+
+  FEED_REFRESH_SECONDS: Int(60, 604_800, 3600, 'How often calendar apps should poll a feed: its REFRESH-INTERVAL, X-PUBLISHED-TTL and Cache-Control max-age'),
+  FEED_RATE_LIMIT_PER_MINUTE: Int(1, 100_000, 60, 'Polls of feed URLs allowed per client address and minute (429 beyond)')
 })
 export type Env = Static<typeof EnvSchema>
 
@@ -70,6 +73,7 @@ export interface Config {
     icalDelayMs: number
   }
   calendar: { prodId: string }
+  feeds: { refreshSeconds: number, rateLimitPerMinute: number }
 }
 
 /** A Config whose database has been chosen; what buildApp and the worker need. */
@@ -123,7 +127,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
       retentionDays: e.JOB_RETENTION_DAYS,
       icalDelayMs: e.ICAL_DELAY_MS
     },
-    calendar: { prodId: e.ICAL_PRODID }
+    calendar: { prodId: e.ICAL_PRODID },
+    feeds: { refreshSeconds: e.FEED_REFRESH_SECONDS, rateLimitPerMinute: e.FEED_RATE_LIMIT_PER_MINUTE }
   }
 }
 

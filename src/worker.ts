@@ -1,10 +1,13 @@
 // Entry point of a standalone calendar worker (`npm run worker`); run as many as you like.
-// configuration -> database (joined, migrated) -> queue -> calendar consumers, and a graceful stop.
+// configuration -> database (joined, migrated) -> queue -> consumers (calendars, feeds), and a
+// graceful stop.
 import closeWithGrace from 'close-with-grace'
 import type { Kysely } from 'kysely'
 import { startCalendarConsumers } from './calendar/consumers.ts'
 import { calendarQueues } from './calendar/queue.ts'
 import { loadConfigOrExit } from './config.ts'
+import { startFeedConsumers } from './feeds/consumers.ts'
+import { feedQueues } from './feeds/queue.ts'
 import { createDatabase, createPool } from './db/connection.ts'
 import type { Database } from './db/schema.ts'
 import { createLogger } from './logger.ts'
@@ -26,13 +29,14 @@ const stop = async () => {
 try {
   const { config: ready } = await openDatabase(config, logger, { embedded: 'join' })
   db = createDatabase(createPool(ready.database, 'taskoverflow-worker'))
-  boss = await startBoss(ready, logger, 'worker', calendarQueues(ready))
+  boss = await startBoss(ready, logger, 'worker', [...calendarQueues(ready), ...feedQueues()])
   closeWithGrace({ delay: timeoutMs + 10_000, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'unexpected error: stopping')
     else logger.info({ signal, timeoutMs }, 'stopping: no new jobs, finishing active ones')
     await stop()
   })
   await startCalendarConsumers(boss, { db, config: ready, logger })
+  await startFeedConsumers(boss, { db, config: ready, logger })
   logger.info({ concurrency: config.worker.concurrency, batchSize: config.worker.batchSize }, 'calendar worker ready')
 } catch (error) {
   logger.fatal({ err: error }, `could not start: ${(error as Error).message}`)

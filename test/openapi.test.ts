@@ -30,13 +30,18 @@ t.test('every operation is documented: tag, summary, described responses per sta
   const operations = Object.entries(doc.paths as Record<string, Record<string, any>>)
     .flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, op })))
   t.same(operations.map((o) => o.name).sort(), [
+    'DELETE /api/v1/feeds/{id}',
     'DELETE /api/v1/todos/ical/{task_id}',
     'DELETE /api/v1/todos/{id}',
+    'GET /api/v1/feeds',
+    'GET /api/v1/feeds/{token}.ics',
     'GET /api/v1/health',
     'GET /api/v1/todos',
     'GET /api/v1/todos/ical/{task_id}/result',
     'GET /api/v1/todos/ical/{task_id}/status',
     'GET /api/v1/todos/{id}',
+    'POST /api/v1/feeds',
+    'POST /api/v1/feeds/{id}/rotate',
     'POST /api/v1/todos',
     'POST /api/v1/todos/ical',
     'POST /api/v1/todos/ical/{task_id}/retry',

@@ -11,6 +11,8 @@ export interface TodosTable {
   deadline_at: string | null
   created_at: Generated<string>
   updated_at: Generated<string>
+  /** raised by every change: the SEQUENCE of the todo's event in feeds */
+  revision: Generated<number>
 }
 
 /** One finished calendar: its size and the number of chunks its text is stored in. */
@@ -29,10 +31,31 @@ export interface CalendarChunksTable {
   data: string
 }
 
+/** A calendar subscription feed and its latest snapshot (see db/migrations/0005_create_feeds.ts). */
+export interface FeedsTable {
+  id: Generated<number>
+  token_hash: Buffer
+  name: string
+  filters: { completed?: boolean, window?: number }
+  created_at: Generated<string>
+  revoked_at: string | null
+  wanted_version: Generated<number>
+  changed_at: Generated<string>
+  rendered_version: Generated<number>
+  body: string | null
+  etag: string | null
+  last_modified: string | null
+  event_count: number | null
+  rendered_at: string | null
+  last_fetched_at: string | null
+  last_user_agent: string | null
+}
+
 export interface Database {
   todos: TodosTable
   calendars: CalendarsTable
   calendar_chunks: CalendarChunksTable
+  feeds: FeedsTable
 }
 
 /** What repositories take: the database or a transaction on it. */

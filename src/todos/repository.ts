@@ -23,8 +23,9 @@ export function listTodos (db: Queryable, filters: TodoFilters): Promise<TodoRow
   return matching(db.selectFrom('todos').selectAll(), filters).orderBy('id').execute()
 }
 
-export function getTodo (db: Queryable, id: number): Promise<TodoRow | undefined> {
-  return db.selectFrom('todos').selectAll().where('id', '=', id).executeTakeFirst()
+export function getTodo (db: Queryable, id: number, { forUpdate = false } = {}): Promise<TodoRow | undefined> {
+  const query = db.selectFrom('todos').selectAll().where('id', '=', id)
+  return (forUpdate ? query.forUpdate() : query).executeTakeFirst()
 }
 
 export function createTodo (db: Queryable, todo: NewTodo): Promise<TodoRow> {
@@ -34,12 +35,14 @@ export function createTodo (db: Queryable, todo: NewTodo): Promise<TodoRow> {
 /** undefined when there is no such todo; an empty patch changes nothing (updated_at included). */
 export async function updateTodo (db: Queryable, id: number, patch: TodoPatch): Promise<TodoRow | undefined> {
   if (Object.keys(patch).length === 0) return getTodo(db, id)
-  return db.updateTable('todos').set({ ...patch, updated_at: utcNow }).where('id', '=', id)
+  return db.updateTable('todos').set({ ...patch, updated_at: utcNow, revision: sql<number>`revision + 1` }).where('id', '=', id)
     .returningAll().executeTakeFirst()
 }
 
-export function deleteTodo (db: Queryable, id: number): Promise<TodoRow | undefined> {
-  return db.deleteFrom('todos').where('id', '=', id).returningAll().executeTakeFirst()
+/** The deleted todo as the API shows it (no revision: DELETE's response is a Todo or {}, exactly). */
+export function deleteTodo (db: Queryable, id: number) {
+  return db.deleteFrom('todos').where('id', '=', id)
+    .returning(['id', 'title', 'description', 'completed', 'deadline_at', 'created_at', 'updated_at']).executeTakeFirst()
 }
 
 export type CalendarTodo = Pick<TodoRow, 'id' | 'title' | 'description' | 'completed' | 'deadline_at'>
@@ -67,4 +70,18 @@ export async function * calendarTodoPages (db: Queryable, filters: TodoFilters, 
     yield page
     if (!more) return
   }
+}
+
+/** The todos a feed shows (those with a deadline), with what its events need to stay stable. */
+export function feedTodos (db: Queryable, filters: TodoFilters) {
+  return matching(db.selectFrom('todos').select(['id', 'title', 'description', 'completed', 'deadline_at', 'updated_at', 'revision']), filters)
+    .where('deadline_at', 'is not', null).orderBy('id').execute()
+}
+
+/** Does a todo (as it is, or was) belong in a calendar with these filters now? */
+export function inCalendar (todo: Pick<TodoRow, 'completed' | 'deadline_at'>, filters: TodoFilters, nowUtc = new Date()): boolean {
+  if (todo.deadline_at === null) return false
+  if (filters.completed !== undefined && todo.completed !== filters.completed) return false
+  if (filters.window === undefined) return true
+  return new Date(`${todo.deadline_at}Z`).getTime() <= nowUtc.getTime() + filters.window * 86_400_000
 }

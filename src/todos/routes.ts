@@ -3,7 +3,7 @@ import { commonErrors, errorResponse } from '../http/schemas.ts'
 import { HttpError } from '../http/errors.ts'
 import { toUtcTimestamp } from './deadline.ts'
 import { TodoFiltersQuery, parseFilters } from './filters.ts'
-import { MAX_TODO_ID, createTodo, deleteTodo, getTodo, listTodos, updateTodo, type TodoPatch } from './repository.ts'
+import { MAX_TODO_ID, getTodo, listTodos, type TodoPatch } from './repository.ts'
 import { Todo, TodoCreate, TodoIdParams, TodoUpdate } from './schemas.ts'
 
 const tags = ['todos']
@@ -59,7 +59,7 @@ export const todoRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: oneTodo('The new todo'), ...commonErrors }
     }
   }, async (request, reply) => {
-    const todo = await createTodo(app.db, withUtcDeadline(request.body))
+    const todo = await app.todoWriter.create(withUtcDeadline(request.body))
     return reply.code(201).send(todo)
   })
 
@@ -74,7 +74,7 @@ export const todoRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const id = todoId(request.params.id)
-    const todo = id === undefined ? undefined : await updateTodo(app.db, id, withUtcDeadline(request.body))
+    const todo = id === undefined ? undefined : await app.todoWriter.update(id, withUtcDeadline(request.body))
     return todo ?? reply.code(404).send(notFound)
   })
 
@@ -91,6 +91,6 @@ export const todoRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const id = todoId(request.params.id)
-    return (id === undefined ? undefined : await deleteTodo(app.db, id)) ?? {}
+    return (id === undefined ? undefined : await app.todoWriter.delete(id)) ?? {}
   })
 }

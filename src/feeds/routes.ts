@@ -1,0 +1,133 @@
+// Calendar subscription feeds: create (the token is shown once), list, rotate, revoke, and the
+// feed itself, served from its stored snapshot with validators for conditional polls.
+import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox'
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyRequest } from 'fastify'
+import { HttpError } from '../http/errors.ts'
+import { commonErrors, errorResponse } from '../http/schemas.ts'
+import { queueFeedRender } from './changes.ts'
+import { createFeed, fetchFeedSnapshot, listFeeds, revokeFeed, rotateFeedToken } from './repository.ts'
+import { Feed, FeedCreate, FeedIdParams, FeedTokenParams, FeedWithToken, FEED_TOKEN_PATTERN } from './schemas.ts'
+import { hashFeedToken, newFeedToken } from './token.ts'
+
+const tags = ['feeds']
+const DEFAULT_NAME = 'TaskOverflow todos'
+const feedNotFound = { error: 'Feed not found' }
+const TOKEN = new RegExp(FEED_TOKEN_PATTERN)
+
+export interface FeedRoutesOptions {
+  publicUrl: string | undefined
+  refreshSeconds: number
+  /** polls of feed URLs per client address and minute */
+  rateLimitPerMinute: number
+}
+
+export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (app, options) => {
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => new HttpError(429, `Too many requests: at most ${context.max} a minute; retry in ${context.after}`)
+  })
+
+  const withToken = (request: FastifyRequest, feed: Static<typeof Feed>, token: string) => {
+    const url = `${options.publicUrl ?? `${request.protocol}://${request.host}`}/api/v1/feeds/${token}.ics`
+    return { feed, token, url, webcal_url: url.replace(/^https?:/, 'webcal:') }
+  }
+
+  app.post('/feeds', {
+    schema: {
+      tags,
+      summary: 'Create a calendar subscription feed',
+      description: 'Answers with the secret token and the webcal:// URL to paste into a calendar app (shown only now). ' +
+        'The feed is rendered by a worker when created and whenever a todo it shows changes.',
+      body: Type.Optional(FeedCreate),
+      response: { 201: Type.Ref(FeedWithToken, { description: 'The feed, and its token and URLs' }), ...commonErrors }
+    }
+  }, async (request, reply) => {
+    const token = newFeedToken()
+    const feed = await app.db.transaction().execute(async (trx) => {
+      const created = await createFeed(trx, { tokenHash: hashFeedToken(token), name: request.body?.name ?? DEFAULT_NAME, filters: request.body?.filters ?? {} })
+      await queueFeedRender(trx, app.boss, created.id) // its first snapshot
+      return created
+    })
+    return reply.code(201).send(withToken(request, feed, token))
+  })
+
+  app.get('/feeds', {
+    schema: {
+      tags,
+      summary: 'List feeds',
+      description: 'Every feed that is not revoked, with when a calendar app last polled it and which one (tokens are never shown again).',
+      response: { 200: Type.Array(Type.Ref(Feed), { description: 'The feeds' }), ...commonErrors }
+    }
+  }, async () => listFeeds(app.db))
+
+  app.post('/feeds/:id/rotate', {
+    schema: {
+      tags,
+      summary: 'Give a feed a new token',
+      description: 'The old URL stops working at once; subscribe with the new one.',
+      params: FeedIdParams,
+      response: { 200: Type.Ref(FeedWithToken, { description: 'The new token and URLs' }), 404: errorResponse('No such feed, or it is revoked'), ...commonErrors }
+    }
+  }, async (request, reply) => {
+    const token = newFeedToken()
+    const feed = await rotateFeedToken(app.db, Number(request.params.id), hashFeedToken(token))
+    return feed ? withToken(request, feed, token) : reply.code(404).send(feedNotFound)
+  })
+
+  app.delete('/feeds/:id', {
+    schema: {
+      tags,
+      summary: 'Revoke a feed',
+      description: 'Its URL answers 404 from now on.',
+      params: FeedIdParams,
+      response: { 204: Type.Null({ description: 'Revoked' }), 404: errorResponse('No such feed, or it is revoked already'), ...commonErrors }
+    }
+  }, async (request, reply) => {
+    return (await revokeFeed(app.db, Number(request.params.id))) ? reply.code(204).send(null) : reply.code(404).send(feedNotFound)
+  })
+
+  app.get('/feeds/:token.ics', {
+    config: { rateLimit: { max: options.rateLimitPerMinute, timeWindow: 60_000 } },
+    schema: {
+      tags,
+      summary: 'The feed (what calendar apps poll)',
+      description: 'The latest snapshot, never rendered on the request path. ETag and Last-Modified make polls cheap: If-None-Match and ' +
+        'If-Modified-Since are answered 304. A wrong token is a 404; polls are rate-limited per client.',
+      params: FeedTokenParams,
+      response: {
+        200: { description: 'The calendar (RFC 5545)', content: { 'text/calendar': { schema: { type: 'string' } } } },
+        304: { description: 'Not modified since the validators sent', type: 'null' },
+        404: errorResponse('No feed has this token (or it was revoked or rotated)'),
+        429: errorResponse('Too many polls from this client'),
+        503: errorResponse('The feed is new and its first snapshot is being rendered; retry shortly'),
+        ...commonErrors
+      }
+    }
+  }, async (request, reply) => {
+    const { token } = request.params
+    // A token that cannot be one costs no query at all.
+    const snapshot = TOKEN.test(token) ? await fetchFeedSnapshot(app.db, hashFeedToken(token), request.headers['user-agent']) : undefined
+    if (!snapshot) return reply.code(404).send(feedNotFound)
+    if (snapshot.body === null || snapshot.etag === null || snapshot.last_modified === null) {
+      return reply.code(503).header('retry-after', '2').send({ error: 'The feed is being rendered for the first time; retry in a few seconds' })
+    }
+    const lastModified = new Date(`${snapshot.last_modified}Z`)
+    reply
+      .header('etag', snapshot.etag)
+      .header('last-modified', lastModified.toUTCString())
+      .header('cache-control', `private, max-age=${options.refreshSeconds}`)
+      .header('x-robots-tag', 'noindex')
+    if (notModified(request, snapshot.etag, lastModified)) return reply.code(304).send()
+    return reply.header('content-type', 'text/calendar; charset=utf-8').send(snapshot.body)
+  })
+}
+
+// RFC 9110 13.2.2: If-None-Match decides when present; otherwise If-Modified-Since, compared at
+// the one-second precision of HTTP dates.
+function notModified (request: FastifyRequest, etag: string, lastModified: Date): boolean {
+  const ifNoneMatch = request.headers['if-none-match']
+  if (ifNoneMatch !== undefined) return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || tag.trim().replace(/^W\//, '') === etag)
+  const since = Date.parse(request.headers['if-modified-since'] ?? '')
+  return !Number.isNaN(since) && Math.floor(lastModified.getTime() / 1000) <= Math.floor(since / 1000)
+}
