@@ -2,10 +2,10 @@
 // cleanup job, and a run of it deletes the older calendars (with their chunks) and keeps the rest.
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'kysely'
 import { CALENDAR_CLEANUP_QUEUE } from '../src/calendar/queue.ts'
 import { buildTestApp } from './helpers/app.ts'
+import { until } from './helpers/until.ts'
 
 const { app } = await buildTestApp(t, { JOB_RETENTION_DAYS: '3' }) // inline: this app works the cleanup queue
 
@@ -45,13 +45,11 @@ t.test('a cleanup run deletes calendars older than JOB_RETENTION_DAYS and keeps 
 
   const jobId = await app.boss.send(CALENDAR_CLEANUP_QUEUE, {})
   t.ok(jobId, 'a cleanup job queued')
-  const deadline = Date.now() + 20_000
   let state: string | undefined
-  for (;;) {
+  await until('the cleanup job has finished', async () => {
     state = (await app.boss.findJobs(CALENDAR_CLEANUP_QUEUE, { id: jobId! }))[0]?.state
-    if (state === 'completed' || state === 'failed' || Date.now() > deadline) break
-    await sleep(20)
-  }
+    return state === 'completed' || state === 'failed'
+  }, 20_000)
   t.equal(state, 'completed', 'the cleanup job ran')
 
   t.same(await stored(expired), { calendars: 0, chunks: 0 }, 'the expired calendar and its chunks are gone')

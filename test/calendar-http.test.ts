@@ -2,7 +2,6 @@
 // cannot show — a client that hangs up, the headers a reverse proxy adds, a download streamed in
 // several chunks with its Content-Length, and a result whose calendar is gone.
 import t from 'tap'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'kysely'
 import type { App } from '../src/app.ts'
 import { CHUNK_BYTES } from '../src/calendar/store.ts'
@@ -10,6 +9,7 @@ import { buildTestApp } from './helpers/app.ts'
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
 import { parseEvents } from './helpers/ical.ts'
 import { waitForStatus } from './helpers/tasks.ts'
+import { until } from './helpers/until.ts'
 
 // The apps that only queue share a database in which nothing works the jobs: their tasks stay
 // PENDING, so a waiter can only be released by its client going away.
@@ -27,15 +27,6 @@ const worker = await serve({ WORKER_MODE: 'inline' }) // on a database of its ow
 const trusting = await serve({ WORKER_MODE: 'off', TRUST_PROXY: 'true' }, queueOnly)
 const direct = await serve({ WORKER_MODE: 'off', TRUST_PROXY: 'false' }, queueOnly)
 const published = await serve({ WORKER_MODE: 'off', TRUST_PROXY: 'true', PUBLIC_URL: 'https://calendar.example.net/todo/' }, queueOnly)
-
-/** Poll a real state every 10 ms until it holds, or fail at the deadline. */
-async function until (what: string, holds: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!holds()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`)
-    await sleep(10)
-  }
-}
 
 const queueTask = (base: string, headers: Record<string, string> = {}) => fetch(`${base}/todos/ical`, { method: 'POST', headers })
 const jsonOf = (res: Response): Promise<any> => res.json()
