@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import { CALENDAR_CLEANUP_QUEUE } from '../src/calendar/queue.ts'
 import { buildTestApp } from './helpers/app.ts'
-import { until } from './helpers/until.ts'
+import { waitFor } from './helpers/wait.ts'
 
 const { app } = await buildTestApp(t, { JOB_RETENTION_DAYS: '3' }) // inline: this app works the cleanup queue
 
@@ -46,10 +46,10 @@ t.test('a cleanup run deletes calendars older than JOB_RETENTION_DAYS and keeps 
   const jobId = await app.boss.send(CALENDAR_CLEANUP_QUEUE, {})
   t.ok(jobId, 'a cleanup job queued')
   let state: string | undefined
-  await until('the cleanup job has finished', async () => {
+  await waitFor(async () => {
     state = (await app.boss.findJobs(CALENDAR_CLEANUP_QUEUE, { id: jobId! }))[0]?.state
     return state === 'completed' || state === 'failed'
-  }, 20_000)
+  }, 'the cleanup job has finished', { timeoutMs: 20_000 })
   t.equal(state, 'completed', 'the cleanup job ran')
 
   t.same(await stored(expired), { calendars: 0, chunks: 0 }, 'the expired calendar and its chunks are gone')

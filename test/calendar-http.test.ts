@@ -9,7 +9,7 @@ import { buildTestApp } from './helpers/app.ts'
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
 import { parseEvents } from './helpers/ical.ts'
 import { waitForStatus } from './helpers/tasks.ts'
-import { until } from './helpers/until.ts'
+import { waitFor } from './helpers/wait.ts'
 
 // The apps that only queue share a database in which nothing works the jobs: their tasks stay
 // PENDING, so a waiter can only be released by its client going away.
@@ -37,11 +37,11 @@ t.test('a ?wait=30 waiter is released as soon as its client disconnects', async 
   const client = new AbortController()
   const request = fetch(`${base}/todos/ical/${id}/status?wait=30`, { signal: client.signal })
   request.catch(() => {}) // rejected by the abort below; awaited there
-  await until('the request waits on its task', () => app.jobSettled.waiting === 1)
+  await waitFor(() => app.jobSettled.waiting === 1, 'the request waits on its task', { timeoutMs: 5000 })
   const abortedAt = Date.now()
   client.abort()
   await t.rejects(request, { name: 'AbortError' })
-  await until('the waiter is released', () => app.jobSettled.waiting === 0)
+  await waitFor(() => app.jobSettled.waiting === 0, 'the waiter is released', { timeoutMs: 5000 })
   t.ok(Date.now() - abortedAt < 5000, 'released long before its 30 s')
   t.equal((await jsonOf(await fetch(`${base}/todos/ical/${id}/status`))).task_status, 'PENDING', 'the task itself is untouched')
 })

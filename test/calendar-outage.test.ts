@@ -6,7 +6,7 @@ import { buildTestApp } from './helpers/app.ts'
 import { createTestDatabase } from './helpers/database.ts'
 import { waitForStatus } from './helpers/tasks.ts'
 import { startTcpProxy } from './helpers/tcp-proxy.ts'
-import { until } from './helpers/until.ts'
+import { waitFor } from './helpers/wait.ts'
 
 // The app reaches its database through a proxy the test can cut.
 const database = await createTestDatabase()
@@ -47,13 +47,13 @@ t.test('queuing through an outage: 202 or 503, never 500, and every 202 reaches 
   }
   const clients = Array.from({ length: 4 }, client)
 
-  await until('requests queued before the outage', () => accepted.length >= 20, 20_000)
+  await waitFor(() => accepted.length >= 20, 'requests queued before the outage', { timeoutMs: 20_000 })
   await proxy.cut()
   const acceptedBeforeCut = accepted.length
-  await until('requests refused during the outage', () => refused >= 20, 20_000)
+  await waitFor(() => refused >= 20, 'requests refused during the outage', { timeoutMs: 20_000 })
   await proxy.restore()
   const acceptedBeforeRestore = accepted.length
-  await until('requests queued again after the restore', () => accepted.length >= acceptedBeforeRestore + 20, 30_000)
+  await waitFor(() => accepted.length >= acceptedBeforeRestore + 20, 'requests queued again after the restore', { timeoutMs: 30_000 })
   stop.abort()
   await Promise.all(clients)
 
