@@ -7,7 +7,7 @@ import type { App } from '../src/app.ts'
 import { CHUNK_BYTES } from '../src/calendar/store.ts'
 import { buildTestApp } from './helpers/app.ts'
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
-import { parseEvents } from './helpers/ical.ts'
+import { parseManyEvents } from './helpers/ical.ts'
 import { waitForStatus } from './helpers/tasks.ts'
 import { waitFor } from './helpers/wait.ts'
 
@@ -103,7 +103,7 @@ t.test('a calendar of several chunks downloads whole, with a matching Content-Le
   t.equal(body.length, status.result.bytes, 'and what the job stored')
   const text = body.toString('utf8')
   t.match(text, /^BEGIN:VCALENDAR\r\n[\s\S]*\r\nEND:VCALENDAR\r\n$/, 'one calendar, complete')
-  const events = parseEvents(text)
+  const events = parseManyEvents(text)
   t.equal(events.length, todos)
   t.equal(status.result.events, todos)
   t.equal(events[0]?.uid, 'todo-1@taskoverflow')
