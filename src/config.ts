@@ -37,6 +37,7 @@ export const EnvSchema = Type.Object({
   WORKER_BATCH_SIZE: Int(1, 500, 50, 'Jobs fetched per loop (pg-boss batchSize); small calendars of a batch are built together'),
   WORKER_POLL_SECONDS: Type.Number({ minimum: 0.5, maximum: 600, default: 2, description: 'How often an idle worker looks for due jobs (retries; all jobs when LISTEN/NOTIFY is off)' }),
   QUEUE_LISTEN_NOTIFY: Flag(true, 'Wake workers with LISTEN/NOTIFY when a job is queued (turn off behind PgBouncer in transaction mode)'),
+  QUEUE_SUPERVISE_SECONDS: Int(1, 3600, 60, 'How often pg-boss looks for jobs of dead workers (missed heartbeats) and expired jobs'),
   SHUTDOWN_TIMEOUT_MS: Int(0, 600_000, 25_000, 'How long SIGTERM waits for active jobs before giving them back'),
 
   ICAL_DELAY_MS: Int(0, 3_600_000, 0, 'Artificial delay inside each calendar job (to watch PENDING -> STARTED -> SUCCESS)'),
@@ -64,7 +65,7 @@ export interface Config {
   /** explicitDataDir: EMBEDDED_PG_DATA_DIR was set (the default may be relocated when running as root) */
   embedded: { dataDir: string, port: number, explicitDataDir: boolean }
   worker: { mode: 'inline' | 'off', concurrency: number, batchSize: number, pollSeconds: number, shutdownTimeoutMs: number }
-  queue: { listenNotify: boolean }
+  queue: { listenNotify: boolean, superviseSeconds: number }
   jobs: {
     retryLimit: number
     retryDelaySeconds: number
@@ -119,7 +120,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
       pollSeconds: e.WORKER_POLL_SECONDS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS
     },
-    queue: { listenNotify: e.QUEUE_LISTEN_NOTIFY },
+    queue: { listenNotify: e.QUEUE_LISTEN_NOTIFY, superviseSeconds: e.QUEUE_SUPERVISE_SECONDS },
     jobs: {
       retryLimit: e.JOB_RETRY_LIMIT,
       retryDelaySeconds: e.JOB_RETRY_DELAY_SECONDS,

@@ -18,6 +18,10 @@ function bossOptions (config: ReadyConfig, role: string): ConstructorOptions {
     // CTEs plan slower than they run).
     ...{ Client: PreparingClient },
     useListenNotify: config.queue.listenNotify,
+    // One pass finds the jobs of dead workers (missed heartbeats) and expired ones; the monitor
+    // claim gates that part per queue, so both intervals follow the one setting.
+    superviseIntervalSeconds: config.queue.superviseSeconds,
+    monitorIntervalSeconds: config.queue.superviseSeconds,
     instanceName: `taskoverflow-${role}`
   }
 }
