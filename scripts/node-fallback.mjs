@@ -31,7 +31,13 @@ const supported = (version) => {
   return a > Number(floor[1]) || (a === Number(floor[1]) && b >= Number(floor[2]))
 }
 
-if (supported(process.versions.node)) {
+// npm puts node_modules/.bin first on PATH, so from the second install on, this script itself
+// runs on the Node it provided: what counts is the Node that runs npm.
+const npmNode = process.env.npm_node_execpath ?? process.execPath
+const current = path.resolve(npmNode) === process.execPath ? process.versions.node : versionOf(npmNode)
+if (!current) fail(`${npmNode}, the Node that runs npm, does not answer --version`)
+
+if (supported(current)) {
   // The machine's Node is enough: drop a Node that an install on an older one provided.
   if (isOurs(link)) fs.rmSync(link, { force: true })
   fs.rmSync(home, { recursive: true, force: true })
@@ -49,7 +55,7 @@ if (!version?.startsWith(`${major}.`)) {
   fs.rmSync(home, { recursive: true, force: true })
   fs.mkdirSync(home, { recursive: true })
   // The npm that runs this install, so the same registry, cache and certificates are used.
-  const npm = process.env.npm_execpath?.endsWith('.js') ? [process.execPath, process.env.npm_execpath] : ['npm']
+  const npm = process.env.npm_execpath?.endsWith('.js') ? [npmNode, process.env.npm_execpath] : ['npm']
   const args = ['install', `${pkg}@${major}`, '--prefix', home, '--no-save', '--no-package-lock', '--no-global',
     '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error']
   const run = spawnSync(npm[0], [...npm.slice(1), ...args], { encoding: 'utf8', shell: npm.length === 1 && windows })
@@ -57,6 +63,8 @@ if (!version?.startsWith(`${major}.`)) {
     process.stderr.write(`${run.stdout ?? ''}${run.stderr ?? ''}${run.error ? `${run.error.message}\n` : ''}`)
     fail(`could not fetch ${pkg}@${major} from the npm registry (output above)`)
   }
+  // Headers and manuals are not needed to run scripts: 62 of the package's 189 MB.
+  for (const extra of ['include', 'share']) fs.rmSync(path.join(home, 'node_modules', pkg, extra), { recursive: true, force: true })
   version = versionOf(binary)
   if (!version) fail(`${binary} does not run on this machine`)
   fs.mkdirSync(path.dirname(link), { recursive: true })
@@ -64,7 +72,7 @@ if (!version?.startsWith(`${major}.`)) {
   if (windows) fs.linkSync(binary, link) // cmd.exe finds node.exe in node_modules/.bin
   else fs.symlinkSync(path.relative(path.dirname(link), binary), link)
 }
-console.log(`taskoverflow: this machine's Node ${process.versions.node} is older than ${floor[1]}.${floor[2]} ` +
+console.log(`taskoverflow: this machine's Node ${current} is older than ${floor[1]}.${floor[2]} ` +
   `(npm's EBADENGINE warnings above say so too), so every npm script here runs Node ${version} ` +
   'from the npm registry: node_modules/.bin/node')
 
@@ -83,7 +91,7 @@ function isOurs (file) {
 
 function fail (problem) {
   console.error(`taskoverflow: ${problem}.\n` +
-    `This project needs Node >= ${floor ? `${floor[1]}.${floor[2]}` : '22.12'} and this machine runs ${process.versions.node}: ` +
+    `This project needs Node >= ${floor ? `${floor[1]}.${floor[2]}` : '22.12'}: ` +
     'install a newer Node (e.g. `nvm install`, which reads .nvmrc), then run npm install again.')
   process.exit(1)
 }
