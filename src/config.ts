@@ -89,13 +89,13 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
   const raw = pickKnown(EnvSchema, env)
   const withDefaults = Value.Default(EnvSchema, { ...raw }) // (Default fills in place)
   const converted = Value.Convert(EnvSchema, withDefaults)
-  const problems = [...Value.Errors(EnvSchema, converted)].map((error) => {
-    const name = error.path.replace(/^\//, '')
-    const choices = (error.schema.anyOf as Array<{ const?: unknown }> | undefined)?.map((s) => s.const)
-    const message = choices ? `must be one of ${choices.join(', ')}` : error.message
-    return `${name}=${JSON.stringify(raw[name])}: ${message}` +
-      (error.schema.description ? ` (${error.schema.description})` : '')
-  })
+  const problem = (name: string, schema: TSchema, message: string) =>
+    `${name}=${JSON.stringify(raw[name])}: ${message}` + (schema.description ? ` (${schema.description})` : '')
+  const problems = [...numbersNotPlain(raw).map(([name, schema]) => problem(name, schema, `Expected ${schema.type}`)),
+    ...[...Value.Errors(EnvSchema, converted)].map((error) => {
+      const choices = (error.schema.anyOf as Array<{ const?: unknown }> | undefined)?.map((s) => s.const)
+      return problem(error.path.replace(/^\//, ''), error.schema, choices ? `must be one of ${choices.join(', ')}` : error.message)
+    })]
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`)
   }
@@ -148,12 +148,24 @@ export function withDatabaseUrl (config: Config, url: string): ReadyConfig {
   return { ...config, database: { ...config.database, url } }
 }
 
-// Only the variables the schema knows, and an empty string counts as unset (as a shell's `VAR=`).
+// TypeBox's Convert reads numbers leniently ("17404.5" becomes the integer 17404, "1e3" 1000):
+// a number must be written out plainly, in decimal.
+const PLAIN = { integer: /^[+-]?\d+$/, number: /^[+-]?(\d+(\.\d*)?|\.\d+)$/ } as const
+function numbersNotPlain (raw: Record<string, string>): Array<[string, TSchema]> {
+  return Object.entries(raw).flatMap(([name, value]) => {
+    const schema = EnvSchema.properties[name as keyof Env] as TSchema
+    const plain = PLAIN[schema.type as keyof typeof PLAIN] as RegExp | undefined
+    return plain && !plain.test(value) ? [[name, schema] as [string, TSchema]] : []
+  })
+}
+
+// Only the variables the schema knows, and an empty string counts as unset (as a shell's `VAR=`
+// or an .env file's `PUBLIC_URL=`): the default applies. The README says so.
 function pickKnown (schema: TSchema & { properties: Record<string, TSchema> }, env: NodeJS.ProcessEnv) {
   const picked: Record<string, string> = {}
   for (const key of Object.keys(schema.properties)) {
-    const value = env[key]
-    if (value !== undefined && value !== '') picked[key] = value.trim()
+    const value = env[key]?.trim()
+    if (value !== undefined && value !== '') picked[key] = value
   }
   return picked
 }

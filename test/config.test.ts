@@ -33,6 +33,12 @@ t.test('every problem is reported, naming the variable and the value', async (t)
   const cases: Array<[NodeJS.ProcessEnv, RegExp]> = [
     [{ PORT: 'abc' }, /PORT="abc": Expected integer \(HTTP port\)/],
     [{ PORT: '70000' }, /PORT="70000": Expected integer to be less or equal to 65535/],
+    [{ PORT: '17404.5' }, /PORT="17404.5": Expected integer \(HTTP port\)/],
+    [{ PORT: '1e3' }, /PORT="1e3": Expected integer/],
+    [{ PORT: '0x10' }, /PORT="0x10": Expected integer/],
+    [{ WORKER_BATCH_SIZE: '10 jobs' }, /WORKER_BATCH_SIZE="10 jobs": Expected integer/],
+    [{ WORKER_POLL_SECONDS: '1e1' }, /WORKER_POLL_SECONDS="1e1": Expected number/],
+    [{ WORKER_POLL_SECONDS: 'Infinity' }, /WORKER_POLL_SECONDS="Infinity": Expected number/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud": must be one of fatal, error, warn, info, debug, trace, silent/],
     [{ WORKER_MODE: 'sometimes' }, /WORKER_MODE="sometimes": must be one of inline, off/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL="mysql:\/\/x"/],
@@ -44,6 +50,20 @@ t.test('every problem is reported, naming the variable and the value', async (t)
     t.throws(() => loadConfig(env), { message }, JSON.stringify(env))
   }
   t.throws(() => loadConfig({ PORT: 'abc', JOB_RETRY_LIMIT: 'x' }), { message: /PORT="abc"[\s\S]*JOB_RETRY_LIMIT="x"/ })
+  t.throws(() => loadConfig({ PORT: '1.5' }), { message: 'Invalid configuration:\n  PORT="1.5": Expected integer (HTTP port)' }, 'said once')
+})
+
+t.test('plain numbers are accepted as written', async (t) => {
+  const config = loadConfig({ PORT: '+8080', WORKER_POLL_SECONDS: '0.75', SHUTDOWN_TIMEOUT_MS: '0' })
+  t.equal(config.http.port, 8080)
+  t.equal(config.worker.pollSeconds, 0.75)
+  t.equal(config.worker.shutdownTimeoutMs, 0)
+})
+
+t.test('an empty variable counts as unset: the default applies', async (t) => {
+  const config = loadConfig({ PORT: '', WORKER_POLL_SECONDS: ' ', LOG_LEVEL: '' })
+  t.equal(config.http.port, 6400)
+  t.equal(config.logLevel, 'info')
 })
 
 t.test('every variable is described, in the schema and in the README table', async (t) => {

@@ -2,8 +2,9 @@
 // real iCalendar parser (node-ical).
 import t from 'tap'
 import { foldLines } from 'ical-generator'
-import { buildCalendar, foldLine, renderCalendar, renderCalendarText, todoUid } from '../src/calendar/ical.ts'
+import { EMPTY_CALENDAR_COMPONENT, buildCalendar, foldLine, renderCalendar, renderCalendarText, todoUid } from '../src/calendar/ical.ts'
 import type { CalendarTodo } from '../src/todos/repository.ts'
+import ical from 'node-ical'
 import { parseEvents } from './helpers/ical.ts'
 
 const options = { prodId: '-//Taskoverflow Calendar//mxm.dk//', stamp: new Date('2026-11-25T10:00:00Z') }
@@ -35,7 +36,7 @@ const tricky: CalendarTodo[] = [
 
 t.test('the header: VERSION 2.0 and the PRODID exactly as configured', async (t) => {
   const text = buildCalendar([], options)
-  t.equal(text, 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Taskoverflow Calendar//mxm.dk//\r\nEND:VCALENDAR\r\n')
+  t.equal(text, `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Taskoverflow Calendar//mxm.dk//\r\n${EMPTY_CALENDAR_COMPONENT}END:VCALENDAR\r\n`)
 })
 
 t.test('the service renderings and ical-generator objects give the same bytes, tricky text included', async (t) => {
@@ -99,6 +100,20 @@ t.test('todos without a deadline produce no event and no error', async (t) => {
   const text = buildCalendar([todo(1, { deadline_at: null }), todo(2, { deadline_at: null })], options)
   t.notMatch(text, /VEVENT/)
   t.equal((await rendered([todo(1, { deadline_at: null })])).text, text.replace(/\r\n$/, '') + '\r\n')
+})
+
+t.test('a calendar without events still has the one component RFC 5545 requires', async (t) => {
+  for (const todos of [[], [todo(1, { deadline_at: null })]] as CalendarTodo[][]) {
+    const text = (await rendered(todos)).text
+    t.equal(text, buildCalendar(todos, options), 'both renderings agree')
+    const components = [...text.matchAll(/^BEGIN:(\w+)\r$/gm)].map((m) => m[1])
+    t.same(components, ['VCALENDAR', 'VTIMEZONE', 'STANDARD'], 'one VTIMEZONE (with its STANDARD part), no event')
+    t.match(text, /\r\nEND:VTIMEZONE\r\nEND:VCALENDAR\r\n$/)
+    const parsed = Object.values(ical.sync.parseICS(text)).map((c) => c?.type).filter((type) => type !== 'VCALENDAR')
+    t.same(parsed, ['VTIMEZONE'], 'node-ical reads a timezone and no event')
+  }
+  const withEvent = await rendered([todo(1)])
+  t.notMatch(withEvent.text, /VTIMEZONE/, 'a calendar with events has no VTIMEZONE')
 })
 
 t.test('folding agrees with ical-generator on thousands of random lines', async (t) => {

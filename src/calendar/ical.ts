@@ -23,6 +23,16 @@ const END = 'END:VCALENDAR'
 const FOOTER = `${END}\r\n`
 const FLUSH_AT = 64 * 1024
 
+/**
+ * RFC 5545 (3.4, 3.6) requires at least one component in a VCALENDAR, and a calendar in which no
+ * todo has a deadline would have none: strict parsers (sabre/vobject, which Nextcloud uses,
+ * and the icalendar.org validator) reject that. It gets a VTIMEZONE for UTC, a valid component that
+ * calendar clients neither show nor act on, as no event refers to it; an event would be seen
+ * and an X- component is one that strict parsers may refuse to guess about.
+ */
+export const EMPTY_CALENDAR_COMPONENT = 'BEGIN:VTIMEZONE\r\nTZID:UTC\r\nBEGIN:STANDARD\r\n' +
+  'DTSTART:19700101T000000\r\nTZOFFSETFROM:+0000\r\nTZOFFSETTO:+0000\r\nTZNAME:UTC\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n'
+
 /** UID of a todo's event: the same todo has the same UID in every calendar. */
 export const todoUid = (id: number) => `todo-${id}@taskoverflow`
 
@@ -33,15 +43,18 @@ export function buildCalendar (todos: Iterable<CalendarTodo>, options: CalendarO
     const event = eventData(todo, options)
     if (event) calendar.createEvent(event)
   }
-  return `${calendar.toString()}\r\n`
+  const text = calendar.toString()
+  if (calendar.length() > 0) return `${text}\r\n`
+  return `${text.slice(0, text.lastIndexOf(END))}${EMPTY_CALENDAR_COMPONENT}${FOOTER}`
 }
 
 /** A whole (small) calendar as one string. */
 export function renderCalendarText (todos: Iterable<CalendarTodo>, options: CalendarOptions): string {
   const render = eventRenderer(options)
-  let text = calendarHeader(options)
+  const header = calendarHeader(options)
+  let text = header
   for (const todo of todos) text += render(todo)
-  return text + FOOTER
+  return text + (text.length === header.length ? EMPTY_CALENDAR_COMPONENT : '') + FOOTER
 }
 
 /**
@@ -51,16 +64,20 @@ export function renderCalendarText (todos: Iterable<CalendarTodo>, options: Cale
 export async function * renderCalendar (pages: AsyncIterable<Iterable<CalendarTodo>> | Iterable<Iterable<CalendarTodo>>, options: CalendarOptions): AsyncGenerator<string> {
   const render = eventRenderer(options)
   let pending = calendarHeader(options)
+  let empty = true
   for await (const page of pages) {
     for (const todo of page) {
-      pending += render(todo)
+      const event = render(todo)
+      if (event === '') continue
+      pending += event
+      empty = false
       if (pending.length >= FLUSH_AT) {
         yield pending
         pending = ''
       }
     }
   }
-  yield pending + FOOTER
+  yield pending + (empty ? EMPTY_CALENDAR_COMPONENT : '') + FOOTER
 }
 
 function newCalendar (options: CalendarOptions): ICalCalendar {

@@ -5,14 +5,15 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { FastifyRequest } from 'fastify'
 import { acceptEmptyJsonBody } from '../http/empty-json-body.ts'
 import { HttpError } from '../http/errors.ts'
-import { ErrorResponse, commonErrors, errorResponse } from '../http/schemas.ts'
+import { checkQueryIntegers } from '../http/query-integers.ts'
+import { ErrorResponse, commonErrors, errorResponse, sharedWithExample } from '../http/schemas.ts'
 import { TodoFiltersQuery, parseFilters } from '../todos/filters.ts'
 import { TaskCreated, TaskError, TaskIdParams, TaskStatusBody, WaitQuery } from './schemas.ts'
 import { taskStatusBody, type TaskUrls } from './task-status.ts'
 
 const tags = ['calendar']
 const taskNotFound = { error: 'Task not found' }
-const taskNotFoundResponse = errorResponse('No task has this id (or it is malformed, or its retention ended)')
+const taskNotFoundResponse = errorResponse('No task has this id (or it is malformed, or its retention ended)', taskNotFound.error)
 
 export interface CalendarRoutesOptions {
   /** Base of the absolute URLs handed out; default: the scheme and host the request came in on. */
@@ -37,8 +38,12 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = 
       description: 'Answers at once with a task id; a worker builds an iCalendar (RFC 5545) file of the todos that have a deadline. ' +
         'Takes no body; the optional filters are those of GET /todos. The calendar shows the todos as they are when a worker starts the task.',
       querystring: TodoFiltersQuery,
-      response: { 202: Type.Ref(TaskCreated, { description: 'Queued; follow task_url (also in the Location header)' }), ...commonErrors }
-    }
+      response: {
+        202: Type.Ref(TaskCreated, { description: 'Queued; follow task_url (also in the Location header)' }),
+        ...commonErrors('POST /todos/ical takes no body: pass the filters in the query string (?completed=true&window=5)')
+      }
+    },
+    preValidation: checkQueryIntegers
   }, async (request, reply) => {
     if (!isEmptyBody(request.body)) {
       throw new HttpError(400, 'POST /todos/ical takes no body: pass the filters in the query string (?completed=true&window=5)')
@@ -55,8 +60,9 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = 
       description: 'With ?wait=N the answer comes as soon as the task finishes (SUCCESS, FAILURE or REVOKED), or after N seconds: no need to poll.',
       params: TaskIdParams,
       querystring: WaitQuery,
-      response: { 200: Type.Ref(TaskStatusBody, { description: 'The task' }), 404: taskNotFoundResponse, ...commonErrors }
-    }
+      response: { 200: Type.Ref(TaskStatusBody, { description: 'The task' }), 404: taskNotFoundResponse, ...commonErrors('query parameter wait must be a whole number of seconds from 0 to 30') }
+    },
+    preValidation: checkQueryIntegers
   }, async (request, reply) => {
     const id = request.params.task_id
     const waitMs = Number(request.query.wait ?? 0) * 1000
@@ -81,10 +87,14 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = 
       params: TaskIdParams,
       response: {
         200: { description: 'The calendar (RFC 5545)', content: { 'text/calendar': { schema: { type: 'string', examples: ['BEGIN:VCALENDAR\r\nVERSION:2.0\r\n...'] } } } },
-        404: Type.Union([Type.Ref(ErrorResponse), Type.Ref(TaskError)], { description: 'Unknown task ({"error": "Task not found"}), or not finished yet ({"error": "Task not finished", "task_status": ...})' }),
-        409: Type.Ref(TaskError, { description: 'The task ended in FAILURE or was REVOKED: there is no calendar' }),
-        410: errorResponse('The task succeeded but its calendar is no longer stored'),
-        ...commonErrors
+        404: Type.Union([Type.Ref(ErrorResponse), Type.Ref(TaskError)], {
+          description: 'Unknown task ({"error": "Task not found"}), or not finished yet ({"error": "Task not finished", "task_status": ...})',
+          examples: [taskNotFound, { error: 'Task not finished', task_status: 'STARTED' }]
+        }),
+        409: sharedWithExample(TaskError, 'The task ended in FAILURE or was REVOKED: there is no calendar',
+          { error: 'Task was revoked', task_status: 'REVOKED', reason: 'cancelled before it finished' }),
+        410: errorResponse('The task succeeded but its calendar is no longer stored', 'The calendar of this task is no longer stored'),
+        ...commonErrors('Request body is not valid JSON')
       }
     }
   }, async (request, reply) => {
@@ -112,7 +122,12 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = 
       summary: 'Cancel a calendar task',
       description: 'A task that has not finished becomes REVOKED (a running one stops within seconds). 409 when it already finished.',
       params: TaskIdParams,
-      response: { 200: Type.Ref(TaskStatusBody, { description: 'Cancelled: the task is now REVOKED' }), 404: taskNotFoundResponse, 409: Type.Ref(TaskError, { description: 'The task had already finished' }), ...commonErrors }
+      response: {
+        200: Type.Ref(TaskStatusBody, { description: 'Cancelled: the task is now REVOKED' }),
+        404: taskNotFoundResponse,
+        409: sharedWithExample(TaskError, 'The task had already finished', { error: 'Task already finished', task_status: 'SUCCESS' }),
+        ...commonErrors('Request body is not valid JSON')
+      }
     }
   }, async (request, reply) => {
     const id = request.params.task_id
@@ -129,7 +144,12 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = 
       summary: 'Retry a failed or cancelled calendar task',
       description: 'A FAILURE task gets one more attempt (RETRY); a REVOKED one is queued again (PENDING). 409 for a task in any other state.',
       params: TaskIdParams,
-      response: { 200: Type.Ref(TaskStatusBody, { description: 'Queued again' }), 404: taskNotFoundResponse, 409: Type.Ref(TaskError, { description: 'The task is not FAILURE or REVOKED' }), ...commonErrors }
+      response: {
+        200: Type.Ref(TaskStatusBody, { description: 'Queued again' }),
+        404: taskNotFoundResponse,
+        409: sharedWithExample(TaskError, 'The task is not FAILURE or REVOKED', { error: 'Only a FAILURE or REVOKED task can be retried', task_status: 'SUCCESS' }),
+        ...commonErrors('This route takes no body')
+      }
     }
   }, async (request, reply) => {
     if (!isEmptyBody(request.body)) throw new HttpError(400, 'This route takes no body')

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Nullable, matching } from '../http/schemas.ts'
+import { QueryInteger } from '../http/query-integers.ts'
+import { Nullable } from '../http/schemas.ts'
 
 const TASK_ID = '5b6a7c1e-2f1d-4c3b-9a8e-7d6c5b4a3f21'
 const statusUrl = `http://localhost:6400/api/v1/todos/ical/${TASK_ID}/status`
@@ -61,9 +62,11 @@ export const TaskIdParams = Type.Object({
 })
 
 export const WaitQuery = Type.Object({
-  wait: Type.Optional(Type.String({
-    ...matching('^([0-9]|[12][0-9]|30)$', 'must be a whole number of seconds from 0 to 30'),
+  wait: Type.Optional(QueryInteger({
+    minimum: 0,
+    maximum: 30,
+    unit: 'seconds',
     description: 'Seconds (0-30) to hold the request until the task finishes; answers as soon as it does',
-    examples: ['10']
+    example: 10
   }))
 }, { additionalProperties: false })

@@ -5,7 +5,7 @@
 // the request path, so ical-generator's own objects are fast enough here.
 import { createHash } from 'node:crypto'
 import { ICalCalendar } from 'ical-generator'
-import { todoUid } from '../calendar/ical.ts'
+import { EMPTY_CALENDAR_COMPONENT, todoUid } from '../calendar/ical.ts'
 
 export interface FeedTodo {
   id: number
@@ -42,7 +42,10 @@ export function renderFeed (todos: FeedTodo[], options: FeedOptions): string {
       ...(todo.completed ? { categories: [{ name: 'Completed' }] } : {})
     })
   }
-  return `${calendar.toString()}\r\n`
+  const text = calendar.toString()
+  if (todos.length > 0) return `${text}\r\n`
+  // As the one-off calendars: RFC 5545 wants at least one component (see ical.ts).
+  return `${text.slice(0, text.lastIndexOf('END:VCALENDAR'))}${EMPTY_CALENDAR_COMPONENT}END:VCALENDAR\r\n`
 }
 
 /** The ETag: a hash of the bytes served. */

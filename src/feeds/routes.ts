@@ -13,6 +13,7 @@ import { hashFeedToken, newFeedToken } from './token.ts'
 const tags = ['feeds']
 const DEFAULT_NAME = 'TaskOverflow todos'
 const feedNotFound = { error: 'Feed not found' }
+const FIRST_RENDER = 'The feed is being rendered for the first time; retry in a few seconds'
 const TOKEN = new RegExp(FEED_TOKEN_PATTERN)
 
 export interface FeedRoutesOptions {
@@ -40,7 +41,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (a
       description: 'Answers with the secret token and the webcal:// URL to paste into a calendar app (shown only now). ' +
         'The feed is rendered by a worker when created and whenever a todo it shows changes.',
       body: Type.Optional(FeedCreate),
-      response: { 201: Type.Ref(FeedWithToken, { description: 'The feed, and its token and URLs' }), ...commonErrors }
+      response: { 201: Type.Ref(FeedWithToken, { description: 'The feed, and its token and URLs' }), ...commonErrors('field filters.window must be >= 0') }
     }
   }, async (request, reply) => {
     const token = newFeedToken()
@@ -57,7 +58,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (a
       tags,
       summary: 'List feeds',
       description: 'Every feed that is not revoked, with when a calendar app last polled it and which one (tokens are never shown again).',
-      response: { 200: Type.Array(Type.Ref(Feed), { description: 'The feeds' }), ...commonErrors }
+      response: { 200: Type.Array(Type.Ref(Feed), { description: 'The feeds' }), ...commonErrors("unknown query parameter 'x'") }
     }
   }, async () => listFeeds(app.db))
 
@@ -67,7 +68,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (a
       summary: 'Give a feed a new token',
       description: 'The old URL stops working at once; subscribe with the new one.',
       params: FeedIdParams,
-      response: { 200: Type.Ref(FeedWithToken, { description: 'The new token and URLs' }), 404: errorResponse('No such feed, or it is revoked'), ...commonErrors }
+      response: { 200: Type.Ref(FeedWithToken, { description: 'The new token and URLs' }), 404: errorResponse('No such feed, or it is revoked', feedNotFound.error), ...commonErrors('path parameter id must be a positive integer') }
     }
   }, async (request, reply) => {
     const token = newFeedToken()
@@ -81,7 +82,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (a
       summary: 'Revoke a feed',
       description: 'Its URL answers 404 from now on.',
       params: FeedIdParams,
-      response: { 204: Type.Null({ description: 'Revoked' }), 404: errorResponse('No such feed, or it is revoked already'), ...commonErrors }
+      response: { 204: Type.Null({ description: 'Revoked' }), 404: errorResponse('No such feed, or it is revoked already', feedNotFound.error), ...commonErrors('path parameter id must be a positive integer') }
     }
   }, async (request, reply) => {
     return (await revokeFeed(app.db, Number(request.params.id))) ? reply.code(204).send(null) : reply.code(404).send(feedNotFound)
@@ -98,10 +99,10 @@ export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (a
       response: {
         200: { description: 'The calendar (RFC 5545)', content: { 'text/calendar': { schema: { type: 'string' } } } },
         304: { description: 'Not modified since the validators sent', type: 'null' },
-        404: errorResponse('No feed has this token (or it was revoked or rotated)'),
-        429: errorResponse('Too many polls from this client'),
-        503: errorResponse('The feed is new and its first snapshot is being rendered; retry shortly'),
-        ...commonErrors
+        404: errorResponse('No feed has this token (or it was revoked or rotated)', feedNotFound.error),
+        429: errorResponse('Too many polls from this client', 'Too many requests: at most 60 a minute; retry in 1 minute'),
+        503: errorResponse('The feed is new and its first snapshot is being rendered; retry shortly', FIRST_RENDER),
+        ...commonErrors("unknown query parameter 'x'")
       }
     }
   }, async (request, reply) => {
@@ -110,7 +111,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (a
     const snapshot = TOKEN.test(token) ? await fetchFeedSnapshot(app.db, hashFeedToken(token), request.headers['user-agent']) : undefined
     if (!snapshot) return reply.code(404).send(feedNotFound)
     if (snapshot.body === null || snapshot.etag === null || snapshot.last_modified === null) {
-      return reply.code(503).header('retry-after', '2').send({ error: 'The feed is being rendered for the first time; retry in a few seconds' })
+      return reply.code(503).header('retry-after', '2').send({ error: FIRST_RENDER })
     }
     const lastModified = new Date(`${snapshot.last_modified}Z`)
     reply

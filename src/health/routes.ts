@@ -12,7 +12,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: '200 when the database answers within 2 s, 503 otherwise (load balancers and container health checks use it).',
       response: {
         200: Type.Object({ status: Type.Literal('ok') }, { description: 'Up, and the database answers', examples: [{ status: 'ok' }] }),
-        503: errorResponse('The database does not answer')
+        503: errorResponse('The database does not answer', 'Database unavailable')
       }
     }
   }, async (request, reply) => {

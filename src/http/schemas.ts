@@ -4,10 +4,21 @@ import { Type, type Static, type TSchema, type StringOptions } from '@sinclair/t
 
 export const ErrorResponse = Type.Object(
   { error: Type.String({ description: 'What went wrong, for people' }) },
-  { $id: 'Error', additionalProperties: true, examples: [{ error: 'Todo not found' }] }
+  { $id: 'Error', additionalProperties: true }
 )
-/** An error response, with the description OpenAPI shows for its status code. */
-export const errorResponse = (description: string) => Type.Ref(ErrorResponse, { description })
+/**
+ * An error response: the description OpenAPI shows for its status code, and an example of what
+ * this route really answers (Swagger UI shows it instead of one example shared by every route).
+ */
+export const errorResponse = (description: string, example: string) =>
+  sharedWithExample(ErrorResponse, description, { error: example })
+
+/**
+ * A shared (component) schema as one response, with that response's description and example.
+ * Wrapped in allOf: OpenAPI generators drop whatever stands beside a bare $ref.
+ */
+export const sharedWithExample = <T extends TSchema>(schema: T, description: string, example: Static<T>) =>
+  Type.Unsafe<Static<T>>({ allOf: [Type.Ref(schema)], description, examples: [example] })
 
 // A regex says little to a person: a schema with a pattern also says in words what it wants,
 // under this keyword, and validation errors say that instead (see formatValidationError).
@@ -24,8 +35,8 @@ export const Text = (options: StringOptions = {}) => Type.String({ ...storableTe
 export const Nullable = <T extends TSchema & { type: string }>(schema: T) =>
   Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, 'null'] })
 
-/** Every route may fail with these; 500 bodies never carry internals. */
-export const commonErrors = {
-  400: errorResponse('Invalid input; the error says what and where'),
-  500: errorResponse('Unexpected server error; the details are in the log under the x-request-id')
-}
+/** Every route may fail with these, given an example of its own bad input; 500 bodies never carry internals. */
+export const commonErrors = (badInput: string) => ({
+  400: errorResponse('Invalid input; the error says what and where', badInput),
+  500: errorResponse('Unexpected server error; the details are in the log under the x-request-id', 'Internal Server Error')
+})

@@ -1,6 +1,6 @@
 // The filters of GET /todos, shared by POST /todos/ical (a calendar job builds from the same set).
 import { Type, type Static } from '@sinclair/typebox'
-import { matching } from '../http/schemas.ts'
+import { QueryInteger } from '../http/query-integers.ts'
 
 export interface TodoFilters {
   /** only completed (true) or only open (false) todos */
@@ -9,15 +9,17 @@ export interface TodoFilters {
   window?: number
 }
 
-// Query strings are text; they are matched exactly (no "1", "yes", " 5" or "0x10") and converted here.
+// Query strings are text; they are matched exactly (no "1", "yes", " 5" or "0x10": see QueryInteger).
 export const TodoFiltersQuery = Type.Object({
   completed: Type.Optional(Type.Unsafe<'true' | 'false'>({
     type: 'string', enum: ['true', 'false'], description: 'Only completed (true) or only open (false) todos'
   })),
-  window: Type.Optional(Type.String({
-    ...matching('^(0|[1-9][0-9]{0,4})$', 'must be a whole number of days from 0 to 99999'),
+  window: Type.Optional(QueryInteger({
+    minimum: 0,
+    maximum: 99999,
+    unit: 'days',
     description: 'Only todos whose deadline is at or before now + this many days (0-99999), overdue included; todos without a deadline are left out',
-    examples: ['5']
+    example: 5
   }))
 }, { additionalProperties: false })
 export type TodoFiltersQuery = Static<typeof TodoFiltersQuery>
@@ -25,6 +27,6 @@ export type TodoFiltersQuery = Static<typeof TodoFiltersQuery>
 export function parseFilters (query: TodoFiltersQuery): TodoFilters {
   const filters: TodoFilters = {}
   if (query.completed !== undefined) filters.completed = query.completed === 'true'
-  if (query.window !== undefined) filters.window = Number(query.window)
+  if (query.window !== undefined) filters.window = query.window
   return filters
 }

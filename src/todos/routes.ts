@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { commonErrors, errorResponse } from '../http/schemas.ts'
 import { HttpError } from '../http/errors.ts'
+import { checkQueryIntegers } from '../http/query-integers.ts'
 import { toUtcTimestamp } from './deadline.ts'
 import { TodoFiltersQuery, parseFilters } from './filters.ts'
 import { MAX_TODO_ID, getTodo, listTodos, type TodoPatch } from './repository.ts'
@@ -8,7 +9,8 @@ import { Todo, TodoCreate, TodoIdParams, TodoUpdate } from './schemas.ts'
 
 const tags = ['todos']
 const notFound = { error: 'Todo not found' }
-const notFoundResponse = errorResponse('No todo has this id')
+const notFoundResponse = errorResponse('No todo has this id', notFound.error)
+const badId = 'path parameter id must be a positive integer'
 const oneTodo = (description: string) => Type.Ref(Todo, { description })
 
 /** A path id that no todo can have (beyond the 32-bit serial) is simply not found. */
@@ -33,8 +35,12 @@ export const todoRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'List todos',
       description: 'All todos in ascending id order. Filters combine with AND.',
       querystring: TodoFiltersQuery,
-      response: { 200: Type.Array(Type.Ref(Todo), { description: 'The todos, in ascending id order' }), ...commonErrors }
-    }
+      response: {
+        200: Type.Array(Type.Ref(Todo), { description: 'The todos, in ascending id order' }),
+        ...commonErrors('query parameter window must be a whole number of days from 0 to 99999')
+      }
+    },
+    preValidation: checkQueryIntegers
   }, async (request) => listTodos(app.db, parseFilters(request.query)))
 
   app.get('/todos/:id', {
@@ -42,7 +48,7 @@ export const todoRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       summary: 'Get one todo',
       params: TodoIdParams,
-      response: { 200: oneTodo('The todo'), 404: notFoundResponse, ...commonErrors }
+      response: { 200: oneTodo('The todo'), 404: notFoundResponse, ...commonErrors(badId) }
     }
   }, async (request, reply) => {
     const id = todoId(request.params.id)
@@ -56,7 +62,7 @@ export const todoRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Create a todo',
       description: 'Only title, description, completed and deadline_at may be sent; title is required.',
       body: TodoCreate,
-      response: { 201: oneTodo('The new todo'), ...commonErrors }
+      response: { 201: oneTodo('The new todo'), ...commonErrors('field title is required') }
     }
   }, async (request, reply) => {
     const todo = await app.todoWriter.create(withUtcDeadline(request.body))
@@ -70,7 +76,7 @@ export const todoRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Partial update: fields left out keep their values. The same fields as POST; id and the timestamps cannot be sent.',
       params: TodoIdParams,
       body: TodoUpdate,
-      response: { 200: oneTodo('The updated todo'), 404: notFoundResponse, ...commonErrors }
+      response: { 200: oneTodo('The updated todo'), 404: notFoundResponse, ...commonErrors("unknown field 'id'") }
     }
   }, async (request, reply) => {
     const id = todoId(request.params.id)
@@ -86,7 +92,7 @@ export const todoRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: TodoIdParams,
       response: {
         200: Type.Union([Type.Ref(Todo), Type.Object({}, { additionalProperties: false })], { description: 'The deleted todo, or {} when there was none' }),
-        ...commonErrors
+        ...commonErrors(badId)
       }
     }
   }, async (request) => {
