@@ -4,6 +4,7 @@ import type { Config, ReadyConfig } from './config.ts'
 import { withDatabaseUrl } from './config.ts'
 import { createDatabase, createPool } from './db/connection.ts'
 import { locateDatabase, type EmbeddedUse } from './db/database-location.ts'
+import { explainConnectionError } from './db/unavailable.ts'
 import type { EmbeddedPostgres } from './db/embedded/index.ts'
 import { migrateToLatest, pendingMigrations } from './db/migrate.ts'
 import type { Logger } from './logger.ts'
@@ -33,7 +34,9 @@ export async function openDatabase (config: Config, logger: Logger, options: Ope
     }
   } catch (error) {
     await location.embedded?.stop()
-    throw error
+    const source = config.database.url ? 'DATABASE_URL' : 'the embedded PostgreSQL of `npm start`'
+    const explained = explainConnectionError((error as { cause?: unknown }).cause ?? error, location.url, source)
+    throw explained ? new Error(explained, { cause: error }) : error
   }
   return { config: ready, embedded: location.embedded }
 }

@@ -14,5 +14,5 @@ t.test('the port is taken: a clear message, exit 1, nothing left running', async
   const port = (squatter.address() as { port: number }).port
   const server = runEntryPoint(t, 'src/server.ts', { DATABASE_URL: database.url, PORT: String(port) })
   t.same(await server.exited, { code: 1, signal: null })
-  t.match(server.output(), /could not start: listen EADDRINUSE/)
+  t.match(server.output(), new RegExp(`could not start: 127\\.0\\.0\\.1:${port} is already in use.*set PORT`))
 })

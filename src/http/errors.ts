@@ -1,6 +1,7 @@
 // One error policy for every route: clear 4xx messages for bad input, JSON bodies always, and
 // 5xx details in the log (with the request id) rather than in the response.
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify'
+import { isDatabaseUnavailable } from '../db/unavailable.ts'
 import { PATTERN_PROBLEM } from './schemas.ts'
 
 export { PATTERN_PROBLEM }
@@ -84,17 +85,6 @@ export function errorHandler (error: FastifyError, request: FastifyRequest, repl
   }
   request.log.error({ err: error }, 'request failed')
   return reply.code(status >= 500 && status < 600 ? status : 500).send({ error: 'Internal Server Error' })
-}
-
-// The database is out of reach: connection refused, reset, timed out or unresolvable, lost
-// mid-query, or Postgres shutting down or starting up (SQLSTATE class 08 and 57P01-57P03).
-// node-postgres gives some of these no code, only a message.
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'])
-const UNREACHABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|connection error and is not queryable/i
-function isDatabaseUnavailable (error: unknown): boolean {
-  const { code, message } = error as { code?: unknown, message?: unknown }
-  if (typeof code === 'string' && (/^08[0-9A-Z]{3}$|^57P0[1-3]$/.test(code) || UNREACHABLE_CODES.has(code))) return true
-  return typeof message === 'string' && UNREACHABLE_MESSAGES.test(message)
 }
 
 export function notFoundHandler (request: FastifyRequest, reply: FastifyReply) {

@@ -1,7 +1,7 @@
 // The cluster itself: created once with initdb, started and stopped with pg_ctl. pg_ctl starts
 // the server detached, in its own session, so a Ctrl-C in the terminal reaches only us, and we
 // stop Postgres last.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, promises as fs } from 'node:fs'
 import os from 'node:os'
@@ -62,6 +62,14 @@ export async function startCluster (bins: Binaries, dataDir: string, port: numbe
 
 export async function stopCluster (bins: Binaries, dataDir: string, runAs: RunAs | undefined): Promise<void> {
   await pgCtl(bins, runAs, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '20'])
+}
+
+/**
+ * Stop it now, synchronously: for a process that must exit at once (a second Ctrl-C), so the
+ * server is never left running without its owner. Fast mode: sessions are ended, data is safe.
+ */
+export function stopClusterNow (bins: Binaries, dataDir: string, runAs: RunAs | undefined): void {
+  spawnSync(bins.pg_ctl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '20'], { ...runAs, cwd: '/', stdio: 'ignore', env: { ...process.env, LC_ALL: 'C' } })
 }
 
 export async function createDatabaseOnce (adminUrl: string, database: string): Promise<void> {

@@ -9,12 +9,13 @@
 import { existsSync, promises as fs } from 'node:fs'
 import path from 'node:path'
 import type { Logger } from 'pino'
+import { assertPortFree } from '../../ports.ts'
 import { reachableBinaries } from './binaries.ts'
-import { createDatabaseOnce, initialiseOnce, startCluster, stopCluster } from './cluster.ts'
+import { createDatabaseOnce, initialiseOnce, startCluster, stopCluster, stopClusterNow } from './cluster.ts'
 import { effectiveDataDir } from './data-dir.ts'
 import { EmbeddedPostgresError } from './errors.ts'
 import { assertReachable, postgresRunAs } from './os-user.ts'
-import { createStateExclusively, isAlive, readState, removeState, writeState } from './state-file.ts'
+import { createStateExclusively, isAlive, readState, removeState, removeStateNow, writeState } from './state-file.ts'
 
 export { EmbeddedPostgresError, effectiveDataDir }
 
@@ -22,6 +23,8 @@ export interface EmbeddedPostgres {
   url: string
   dataDir: string
   stop (): Promise<void>
+  /** Stop it synchronously, for a process about to exit at once. */
+  stopNow (): void
 }
 
 const DATABASE = 'taskoverflow'
@@ -48,6 +51,7 @@ export async function startEmbeddedPostgres (options: EmbeddedPostgresOptions): 
     const bins = await reachableBinaries(runAs, logger)
     if (runAs) assertReachable(runAs, path.dirname(dataDir))
     const password = await initialiseOnce(bins, dataDir, runAs, logger)
+    await assertPortFree('127.0.0.1', port, 'EMBEDDED_PG_PORT', 'another PostgreSQL, or another checkout\'s `npm start`?')
     await startCluster(bins, dataDir, port, runAs)
     const url = `postgres://postgres:${password}@127.0.0.1:${port}/${DATABASE}`
     try {
@@ -65,6 +69,10 @@ export async function startEmbeddedPostgres (options: EmbeddedPostgresOptions): 
           logger.error({ err: error }, 'embedded Postgres did not stop cleanly')
         })
         await removeState(dataDir)
+      },
+      stopNow () {
+        stopClusterNow(bins, dataDir, runAs)
+        removeStateNow(dataDir)
       }
     }
   } catch (error) {

@@ -1,7 +1,7 @@
 // The state file beside the data directory (<dataDir>.json) doubles as a lock and a port file:
 // created exclusively, so two processes cannot both own the data directory; read by
 // `npm run worker` and `npm run migrate` to join the Postgres that a running `npm start` owns.
-import { promises as fs } from 'node:fs'
+import { promises as fs, rmSync } from 'node:fs'
 
 export interface RunState { pid: number, port: number, url: string | null, startedAt: string }
 
@@ -32,6 +32,10 @@ export async function writeState (dataDir: string, state: RunState): Promise<voi
 
 export async function removeState (dataDir: string): Promise<void> {
   await fs.rm(statePath(dataDir), { force: true })
+}
+
+export function removeStateNow (dataDir: string): void {
+  rmSync(statePath(dataDir), { force: true })
 }
 
 export function isAlive (pid: number): boolean {
