@@ -2,15 +2,16 @@
 // (DATABASE_URL, or the embedded one that a running `npm start` owns), connected the same way
 // (TLS settings, application name). Everything else in src/queue-demo/ stays independent.
 //
-// Without DATABASE_URL the demo JOINS the embedded Postgres of `npm start`, as `npm run worker`
-// does, and never starts one itself: the demo runs in several terminals at once, and the
-// embedded Postgres has a single owner that stops it on exit. If the first subscriber owned it,
-// its Ctrl-C would pull the database from under every other terminal. So with nothing to join
-// it says to start the API (or set DATABASE_URL) and exits 1.
+// Without DATABASE_URL the demo JOINS the embedded Postgres of `npm start` (locateDatabase's
+// 'join', as `npm run worker`), and never starts one itself ('join-or-own', as `npm run
+// migrate`): the demo runs in several terminals at once, and the embedded Postgres has a single
+// owner that stops it on exit. If the first subscriber owned it, its Ctrl-C would pull the
+// database from under every other terminal. So with nothing to join it says to start the API
+// (or set DATABASE_URL) and exits 1. The demo needs none of the service's migrations.
 import { PgBoss } from 'pg-boss'
 import { pino } from 'pino'
 import { ConfigError, loadConfig, withDatabaseUrl } from '../config.ts'
-import { joinDatabase, NoDatabaseError } from '../db/choose.ts'
+import { locateDatabase, NoDatabaseError } from '../db/database-location.ts'
 import { connectionOptions } from '../db/connection.ts'
 
 // A pg-boss schema of its own, rather than a name prefix in the service's `pgboss` schema: the
@@ -37,9 +38,9 @@ export async function connectDemo (poolSize: number): Promise<DemoConnection> {
     if (error instanceof ConfigError) throw new ConnectError(error.message)
     throw error
   }
-  let url
+  let url: string
   try {
-    url = await joinDatabase(config, pino({ level: 'silent' }))
+    ({ url } = await locateDatabase(config, pino({ level: 'silent' }), 'join'))
   } catch (error) {
     if (error instanceof NoDatabaseError) throw new ConnectError(error.message)
     throw error

@@ -13,7 +13,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 /** A database of this test file's own, dropped when the file ends. */
 export async function demoDatabase (t: Test): Promise<TestDatabase> {
-  const database = await createTestDatabase(`queue_demo_${path.basename(process.argv[1] ?? '', '.test.ts')}`)
+  // Empty, not the migrated template: the demo needs nothing of the service's schema.
+  const database = await createTestDatabase(`queue_demo_${path.basename(process.argv[1] ?? '', '.test.ts')}`, { empty: true })
   t.teardown(() => database.drop())
   return database
 }
