@@ -7,6 +7,8 @@ import { startCalendarConsumers } from '../src/calendar/consumers.ts'
 import { loadConfig, withDatabaseUrl } from '../src/config.ts'
 import { createDatabase, createPool } from '../src/db/connection.ts'
 import { createLogger } from '../src/logger.ts'
+import { JobMetrics } from '../src/metrics/job-metrics.ts'
+import { createMetricsRegistry } from '../src/metrics/registry.ts'
 import { startBoss } from '../src/queue/boss.ts'
 import { ICAL_DEAD_LETTER_QUEUE, ICAL_QUEUE, calendarQueues } from '../src/calendar/queue.ts'
 import { buildTestApp } from './helpers/app.ts'
@@ -25,7 +27,7 @@ async function startWorker (t: Test, env: NodeJS.ProcessEnv = {}) {
   const logger = createLogger('silent')
   const db = createDatabase(createPool(config.database, 'test-worker'))
   const boss = await startBoss(config, logger, 'worker', calendarQueues(config))
-  await startCalendarConsumers(boss, { db, config, logger })
+  await startCalendarConsumers(boss, { db, config, logger, metrics: new JobMetrics(createMetricsRegistry()) })
   let stopped = false
   const stop = async () => {
     if (stopped) return
