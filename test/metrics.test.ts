@@ -5,13 +5,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify from 'fastify'
 import { pino } from 'pino'
 import t, { type Test } from 'tap'
-import { startCalendarWorkers } from '../src/calendar/workers.ts'
+import { startCalendarConsumers } from '../src/calendar/consumers.ts'
 import { loadConfig, withDatabaseUrl } from '../src/config.ts'
 import { createDatabase, createPool } from '../src/db/connection.ts'
 import { JobMetrics } from '../src/metrics/job-metrics.ts'
 import { createMetricsRegistry, metricsRoute } from '../src/metrics/registry.ts'
 import { startBoss } from '../src/queue/boss.ts'
-import { ICAL_DEAD_LETTER_QUEUE, ICAL_QUEUE } from '../src/queue/queues.ts'
+import { ICAL_DEAD_LETTER_QUEUE, ICAL_QUEUE, calendarQueues } from '../src/calendar/queue.ts'
 import { buildTestApp } from './helpers/app.ts'
 import { labelValues, moved, sample, scrape, typeOf, type Scrape } from './helpers/metrics.ts'
 import { createTask, waitForStatus } from './helpers/tasks.ts'
@@ -34,9 +34,9 @@ async function startWorker (t: Test, workerEnv: NodeJS.ProcessEnv = {}) {
   const listener = Fastify()
   metricsRoute(listener, registry)
   const db = createDatabase(createPool(config.database, 'test-worker'))
-  const boss = await startBoss(config, logger, 'worker')
+  const boss = await startBoss(config, logger, 'worker', calendarQueues(config))
   const before = await scrape(listener)
-  await startCalendarWorkers(boss, { db, config, logger, metrics: new JobMetrics(registry) })
+  await startCalendarConsumers(boss, { db, config, logger, metrics: new JobMetrics(registry) })
   t.teardown(async () => {
     await boss.stop({ graceful: true, timeout: 5000 })
     await db.destroy()
