@@ -149,7 +149,7 @@ t.test('cancel: a running task becomes REVOKED, its worker stops it at once and 
   const res = await app.inject({ method: 'DELETE', url: `/api/v1/todos/ical/${running}` })
   t.match({ status: res.statusCode, body: res.json() }, { status: 200, body: { task_status: 'REVOKED' } })
   // The heartbeat tells the worker; its handler stops (the 10-minute delay is abandoned).
-  await worker.waitForOutput(new RegExp(`"jobId":"${running}".*calendar job stopped`), 30_000)
+  await worker.waitForOutput(new RegExp(`"taskId":"${running}","attempt":1.*calendar job stopped`), 30_000)
   t.equal((await statusOf(app, running)).json().task_status, 'REVOKED', 'still REVOKED after the worker let go')
   const { rows } = await sql<{ n: number }>`select count(*)::int as n from calendars where task_id = ${running}::uuid`.execute(app.db)
   t.equal(rows[0]!.n, 0, 'no calendar stored')

@@ -1,7 +1,6 @@
 // GET /metrics, scraped and parsed as Prometheus would, before and after real jobs run: each
 // metric moves by exactly what happened, in the process that is meant to count it (the API
 // counts what it queued and revoked, the worker what it ran), and no task id becomes a label.
-import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify from 'fastify'
 import { pino } from 'pino'
 import t, { type Test } from 'tap'
@@ -15,6 +14,7 @@ import { ICAL_DEAD_LETTER_QUEUE, ICAL_QUEUE, calendarQueues } from '../src/calen
 import { buildTestApp } from './helpers/app.ts'
 import { labelValues, moved, sample, scrape, typeOf, type Scrape } from './helpers/metrics.ts'
 import { createTask, waitForStatus } from './helpers/tasks.ts'
+import { waitFor } from './helpers/wait.ts'
 
 const env = { JOB_RETRY_LIMIT: '1', JOB_RETRY_DELAY_SECONDS: '0', WORKER_POLL_SECONDS: '0.5' }
 // The API alone: what it counts is what it queued and revoked.
@@ -85,7 +85,7 @@ t.test('success, failure after a retry, cancel: every metric moves by exactly th
   t.equal(api('http_request_duration_seconds', { method: 'DELETE', route: '/api/v1/todos/ical/:task_id', status_code: '409' }), 1)
 
   // The worker: what it ran. Three attempts: the success, and the failing job twice.
-  const ran = (name: string, labels: Record<string, string>) => moved(worker.before, workerAfter, name, labels)
+  const ran = (name: string, labels: Record<string, string>) => moved(worker.before, workerAfter!, name, labels)
   t.equal(ran('taskoverflow_tasks_finished_total', { ...ical, outcome: 'SUCCESS' }), 1)
   t.equal(ran('taskoverflow_tasks_finished_total', { ...ical, outcome: 'FAILURE' }), 1)
   t.equal(ran('taskoverflow_tasks_finished_total', { ...ical, outcome: 'REVOKED' }), 0, 'the revoked task never ran')
@@ -122,20 +122,19 @@ t.test('a task cancelled while it runs: STARTED and a busy slot meanwhile, count
 
   t.equal((await cancel(task.task_id)).statusCode, 200)
   // The worker learns of the cancel at its next heartbeat and gives the slot back.
-  let workerAfter: Scrape
-  const deadline = Date.now() + 30_000
-  while (sample(workerAfter = await scrape(worker.listener), 'taskoverflow_worker_busy_slots', ical) !== 0) {
-    if (Date.now() > deadline) throw new Error('the worker kept running a cancelled task')
-    await sleep(50)
-  }
+  let workerAfter: Scrape | undefined
+  await waitFor(async () => {
+    workerAfter = await scrape(worker.listener)
+    return sample(workerAfter, 'taskoverflow_worker_busy_slots', ical) === 0
+  }, 'the worker lets go of the cancelled task', { timeoutMs: 30_000, everyMs: 50 })
   const apiAfter = await scrape(app)
   t.equal(moved(apiBefore, apiAfter, 'taskoverflow_tasks_finished_total', { ...ical, outcome: 'REVOKED' }), 1)
   t.equal(moved(apiBefore, apiAfter, 'taskoverflow_tasks', state('STARTED')), 0)
   for (const outcome of ['SUCCESS', 'FAILURE', 'REVOKED']) {
-    t.equal(moved(worker.before, workerAfter, 'taskoverflow_tasks_finished_total', { ...ical, outcome }), 0, `the worker counts no ${outcome}`)
+    t.equal(moved(worker.before, workerAfter!, 'taskoverflow_tasks_finished_total', { ...ical, outcome }), 0, `the worker counts no ${outcome}`)
   }
-  t.equal(moved(worker.before, workerAfter, 'taskoverflow_task_retries_total', ical), 0)
-  t.equal(moved(worker.before, workerAfter, 'taskoverflow_task_wait_seconds', ical), 1, 'it did start')
-  t.equal(moved(worker.before, workerAfter, 'taskoverflow_task_run_seconds', ical), 0, 'its run landed nowhere')
+  t.equal(moved(worker.before, workerAfter!, 'taskoverflow_task_retries_total', ical), 0)
+  t.equal(moved(worker.before, workerAfter!, 'taskoverflow_task_wait_seconds', ical), 1, 'it did start')
+  t.equal(moved(worker.before, workerAfter!, 'taskoverflow_task_run_seconds', ical), 0, 'its run landed nowhere')
   t.ok(worker.lines.some((l) => l.taskId === task.task_id && l.attempt === 1 && l.msg === 'calendar job stopped: cancelled, or handed back'))
 })
