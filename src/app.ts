@@ -49,7 +49,7 @@ export type App = ReturnType<typeof createServer>
 /** The app on a chosen, migrated database (src/startup.ts). */
 export async function buildApp (config: ReadyConfig, options: { logger?: Logger } = {}): Promise<App> {
   const app = createServer(config, options.logger)
-  await app.register(metricsPlugin, { queues: calendarQueues(config).map((q) => q.name) })
+  await app.register(metricsPlugin, { queues: [...calendarQueues(config), ...feedQueues()].map((q) => q.name) })
   await app.register(databasePlugin, config)
   await app.register(queuePlugin, { config, queues: [...calendarQueues(config), ...feedQueues()], settledChannel: ICAL_SETTLED_CHANNEL })
   await app.register(todosPlugin)
