@@ -13,6 +13,7 @@ import { jobLatency } from './job-latency.ts'
 import { startBenchServer } from './lib/database.ts'
 import { root } from './lib/processes.ts'
 import { table, type Result } from './lib/report.ts'
+import { metricsScrape } from './metrics-scrape.ts'
 import { startup } from './startup.ts'
 
 const benchmarks: Record<string, Benchmark> = {
@@ -21,7 +22,8 @@ const benchmarks: Record<string, Benchmark> = {
   'big-calendar': bigCalendar,
   'api-throughput': apiThroughput,
   'accept-rate': acceptRate,
-  startup
+  startup,
+  'metrics-scrape': metricsScrape
 }
 
 const args = process.argv.slice(2)

@@ -14,6 +14,7 @@ import { feedQueues } from './feeds/queue.ts'
 import { formatValidationError, PATTERN_PROBLEM } from './http/errors.ts'
 import { OneLinePerRequest } from './http/request-log.ts'
 import type { Logger } from './logger.ts'
+import { metricsPlugin } from './metrics/plugin.ts'
 import { queuePlugin } from './queue/plugin.ts'
 import { todosPlugin } from './todos/plugin.ts'
 
@@ -48,6 +49,7 @@ export type App = ReturnType<typeof createServer>
 /** The app on a chosen, migrated database (src/startup.ts). */
 export async function buildApp (config: ReadyConfig, options: { logger?: Logger } = {}): Promise<App> {
   const app = createServer(config, options.logger)
+  await app.register(metricsPlugin, { queues: [...calendarQueues(config), ...feedQueues()].map((q) => q.name) })
   await app.register(databasePlugin, config)
   await app.register(queuePlugin, { config, queues: [...calendarQueues(config), ...feedQueues()], settledChannel: ICAL_SETTLED_CHANNEL })
   await app.register(todosPlugin)

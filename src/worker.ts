@@ -11,12 +11,16 @@ import { feedQueues } from './feeds/queue.ts'
 import { createDatabase, createPool } from './db/connection.ts'
 import type { Database } from './db/schema.ts'
 import { createLogger } from './logger.ts'
+import { JobMetrics } from './metrics/job-metrics.ts'
+import { createMetricsRegistry } from './metrics/registry.ts'
 import { startBoss, type PgBoss } from './queue/boss.ts'
 import { openDatabase } from './startup.ts'
 
 const config = loadConfigOrExit()
 const logger = createLogger(config.logLevel, 'taskoverflow-worker')
 const timeoutMs = config.worker.shutdownTimeoutMs
+// This process's own counters; its HTTP listener serves them at GET /metrics (metricsRoute).
+const metricsRegistry = createMetricsRegistry()
 
 let db: Kysely<Database> | undefined
 let boss: PgBoss | undefined
@@ -35,7 +39,7 @@ try {
     else logger.info({ signal, timeoutMs }, 'stopping: no new jobs, finishing active ones')
     await stop()
   })
-  await startCalendarConsumers(boss, { db, config: ready, logger })
+  await startCalendarConsumers(boss, { db, config: ready, logger, metrics: new JobMetrics(metricsRegistry) })
   await startFeedConsumers(boss, { db, config: ready, logger })
   logger.info({ concurrency: config.worker.concurrency, batchSize: config.worker.batchSize }, 'calendar worker ready')
 } catch (error) {

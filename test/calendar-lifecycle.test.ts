@@ -7,6 +7,8 @@ import { startCalendarConsumers } from '../src/calendar/consumers.ts'
 import { loadConfig, withDatabaseUrl } from '../src/config.ts'
 import { createDatabase, createPool } from '../src/db/connection.ts'
 import { createLogger } from '../src/logger.ts'
+import { JobMetrics } from '../src/metrics/job-metrics.ts'
+import { createMetricsRegistry } from '../src/metrics/registry.ts'
 import { startBoss } from '../src/queue/boss.ts'
 import { ICAL_DEAD_LETTER_QUEUE, ICAL_QUEUE, calendarQueues } from '../src/calendar/queue.ts'
 import { buildTestApp } from './helpers/app.ts'
@@ -25,7 +27,7 @@ async function startWorker (t: Test, env: NodeJS.ProcessEnv = {}) {
   const logger = createLogger('silent')
   const db = createDatabase(createPool(config.database, 'test-worker'))
   const boss = await startBoss(config, logger, 'worker', calendarQueues(config))
-  await startCalendarConsumers(boss, { db, config, logger })
+  await startCalendarConsumers(boss, { db, config, logger, metrics: new JobMetrics(createMetricsRegistry()) })
   let stopped = false
   const stop = async () => {
     if (stopped) return
@@ -147,7 +149,7 @@ t.test('cancel: a running task becomes REVOKED, its worker stops it at once and 
   const res = await app.inject({ method: 'DELETE', url: `/api/v1/todos/ical/${running}` })
   t.match({ status: res.statusCode, body: res.json() }, { status: 200, body: { task_status: 'REVOKED' } })
   // The heartbeat tells the worker; its handler stops (the 10-minute delay is abandoned).
-  await worker.waitForOutput(new RegExp(`"jobId":"${running}".*calendar job stopped`), 30_000)
+  await worker.waitForOutput(new RegExp(`"taskId":"${running}","attempt":1.*calendar job stopped`), 30_000)
   t.equal((await statusOf(app, running)).json().task_status, 'REVOKED', 'still REVOKED after the worker let go')
   const { rows } = await sql<{ n: number }>`select count(*)::int as n from calendars where task_id = ${running}::uuid`.execute(app.db)
   t.equal(rows[0]!.n, 0, 'no calendar stored')

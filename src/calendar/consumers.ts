@@ -3,13 +3,19 @@
 // job to one of them (SELECT ... FOR UPDATE SKIP LOCKED), and a job that fails or whose worker
 // dies is retried, so every job runs at least once, and once in the normal case.
 import type { PgBoss } from 'pg-boss'
-import { CALENDAR_CLEANUP_QUEUE, ICAL_QUEUE, type IcalJobData } from './queue.ts'
+import type { JobMetrics } from '../metrics/job-metrics.ts'
+import { CALENDAR_CLEANUP_QUEUE, ICAL_QUEUE } from './queue.ts'
 import { icalJobHandler, type IcalJobDeps } from './job.ts'
 import { deleteCalendarsOlderThan } from './store.ts'
 
-export async function startCalendarConsumers (boss: PgBoss, deps: IcalJobDeps): Promise<void> {
+export interface CalendarConsumerDeps extends IcalJobDeps {
+  /** where this process counts the attempts it runs */
+  metrics: JobMetrics
+}
+
+export async function startCalendarConsumers (boss: PgBoss, deps: CalendarConsumerDeps): Promise<void> {
   const { worker, jobs } = deps.config
-  await boss.work<IcalJobData>(ICAL_QUEUE, {
+  await boss.work(ICAL_QUEUE, {
     batchSize: worker.batchSize,
     localConcurrency: worker.concurrency,
     // A full batch means more are waiting: fetch again at once instead of after a polling
@@ -19,13 +25,15 @@ export async function startCalendarConsumers (boss: PgBoss, deps: IcalJobDeps): 
     // poll decides how soon it runs: every WORKER_POLL_SECONDS (2) rather than pg-boss's 30 s.
     pollingIntervalSeconds: worker.pollSeconds,
     notifyPollingIntervalSeconds: worker.pollSeconds,
-    perJobResults: true
-  }, icalJobHandler(deps))
+    perJobResults: true,
+    // Creation, start and due times and the retry limit, for the wait and end-to-end metrics.
+    includeMetadata: true
+  }, deps.metrics.instrument(ICAL_QUEUE, worker.concurrency, icalJobHandler(deps)))
 
   // Calendars are kept as long as their jobs: an hourly sweep removes the expired ones.
-  await boss.work(CALENDAR_CLEANUP_QUEUE, async () => {
+  await boss.work(CALENDAR_CLEANUP_QUEUE, { includeMetadata: true }, deps.metrics.instrument(CALENDAR_CLEANUP_QUEUE, 1, async () => {
     const deleted = await deleteCalendarsOlderThan(deps.db, jobs.retentionDays)
     if (deleted > 0) deps.logger.info({ deleted }, 'expired calendars deleted')
-  })
+  }))
   await boss.schedule(CALENDAR_CLEANUP_QUEUE, '17 * * * *')
 }

@@ -16,10 +16,13 @@ import { calendarTodoPages, calendarTodosPage, type CalendarTodo } from '../todo
 import { renderCalendar, renderCalendarText, type CalendarOptions } from './ical.ts'
 import { deleteCalendars, saveCalendar, saveSmallCalendars } from './store.ts'
 
+/** A logger that can make a child per job (pino's and Fastify's can). */
+export type JobLogger = BaseLogger & { level: string, child (bindings: Record<string, unknown>): BaseLogger }
+
 export interface IcalJobDeps {
   db: Kysely<Database>
   config: ReadyConfig
-  logger: BaseLogger
+  logger: JobLogger
 }
 
 type IcalJob = Job<IcalJobData>
@@ -29,17 +32,25 @@ export const SMALL_CALENDAR_TODOS = 2000
 
 export function icalJobHandler (deps: IcalJobDeps) {
   const { config, logger } = deps
-  const completed = (job: IcalJob, output: IcalJobOutput): JobResult => ({ id: job.id, status: 'completed', output })
+  // Every line about a job carries its task id and attempt (1 for the first run), as the API's
+  // lines carry the task id: grep one task across processes. Made only when a line is written.
+  const logOf = (job: IcalJob) => logger.child({ taskId: job.id, attempt: job.retryCount + 1 })
+  const debugging = () => logger.level === 'debug' || logger.level === 'trace'
+  const completed = (job: IcalJob, output: IcalJobOutput): JobResult => {
+    if (debugging()) logOf(job).debug(output, 'calendar job done')
+    return { id: job.id, status: 'completed', output }
+  }
   const failed = (job: IcalJob, error: unknown): JobResult => {
     const err = error instanceof Error ? error : new Error(String(error))
     // An aborted signal: the job was cancelled, or its claim lapsed (pg-boss gave up on it at
     // shutdown). pg-boss has settled it already; this result changes nothing.
-    if (job.signal.aborted) logger.info({ jobId: job.id }, 'calendar job stopped: cancelled, or handed back')
-    else logger.warn({ jobId: job.id, retryCount: job.retryCount, err }, 'calendar job failed')
+    if (job.signal.aborted) logOf(job).info('calendar job stopped: cancelled, or handed back')
+    else logOf(job).warn({ err }, 'calendar job failed')
     return { id: job.id, status: 'failed', output: { name: err.name, message: err.message } }
   }
 
   return async (jobs: IcalJob[]): Promise<JobResult[]> => {
+    if (debugging()) for (const job of jobs) logOf(job).debug({ batch: jobs.length }, 'calendar job started')
     const results = new Map<string, JobResult>()
     let runnable: IcalJob[] = []
     for (const job of jobs) {

@@ -2,6 +2,7 @@
 // routes translate the outcomes into HTTP; everything that talks to pg-boss and the store is here.
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
+import type { JobMetrics } from '../metrics/job-metrics.ts'
 import type { PgBoss } from '../queue/boss.ts'
 import type { JobSettledListener } from '../queue/job-settled.ts'
 import type { JobSubmitter } from '../queue/submitter.ts'
@@ -23,9 +24,11 @@ export interface CalendarTasksDeps {
   db: Kysely<Database>
   settled: JobSettledListener
   submitter: JobSubmitter<IcalJobData>
+  /** counts the tasks this process revoked */
+  metrics: JobMetrics
 }
 
-export function calendarTasks ({ boss, db, settled, submitter }: CalendarTasksDeps) {
+export function calendarTasks ({ boss, db, settled, submitter, metrics }: CalendarTasksDeps) {
   /** The job behind a task id; undefined for an unknown or malformed id. */
   const find = async (id: string): Promise<IcalJob | undefined> => {
     if (!UUID.test(id)) return undefined
@@ -64,7 +67,10 @@ export function calendarTasks ({ boss, db, settled, submitter }: CalendarTasksDe
     /** Cancel an unfinished task: it becomes REVOKED, and a running one stops at its next heartbeat. */
     async cancel (job: IcalJob): Promise<CancelOutcome> {
       if (isFinished(taskStatusOf(job))) return { cancelled: false, status: taskStatusOf(job) }
-      await boss.cancel(ICAL_QUEUE, job.id)
+      // pg-boss reports how many rows its UPDATE changed (its typings do not show it yet). Only
+      // the call that revoked the task counts it; the worker running it, if any, counts nothing.
+      const { affected } = await boss.cancel(ICAL_QUEUE, job.id) as { affected?: number }
+      if (affected === 1) metrics.finished.inc({ queue: ICAL_QUEUE, outcome: 'REVOKED' })
       // A job that finished between the read and the cancel keeps its status.
       const after = (await find(job.id)) ?? job
       return taskStatusOf(after) === 'REVOKED' ? { cancelled: true, job: after } : { cancelled: false, status: taskStatusOf(after) }

@@ -14,10 +14,13 @@ export class JobSubmitter<T extends object> {
   readonly #maxInFlight: number
   readonly #maxBatch: number
   readonly #waiting: Array<Waiting<T>> = []
+  readonly #onQueued: (count: number) => void
   #inFlight = 0
 
-  constructor (boss: PgBoss, queue: string, { maxInFlight = 2, maxBatch = 500 } = {}) {
+  /** onQueued: told how many jobs each committed INSERT queued (metrics count them there). */
+  constructor (boss: PgBoss, queue: string, { maxInFlight = 2, maxBatch = 500, onQueued = (_count: number) => {} } = {}) {
     this.#boss = boss
+    this.#onQueued = onQueued
     this.#queue = queue
     this.#maxInFlight = maxInFlight
     this.#maxBatch = maxBatch
@@ -37,7 +40,10 @@ export class JobSubmitter<T extends object> {
     const batch = this.#waiting.splice(0, this.#maxBatch)
     this.#inFlight++
     this.#boss.insert(this.#queue, batch.map(({ id, data }) => ({ id, data })))
-      .then(() => { for (const job of batch) job.done() }, (error: unknown) => { for (const job of batch) job.done(error) })
+      .then(() => {
+        this.#onQueued(batch.length)
+        for (const job of batch) job.done()
+      }, (error: unknown) => { for (const job of batch) job.done(error) })
       .finally(() => {
         this.#inFlight--
         this.#flush()
