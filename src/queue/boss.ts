@@ -2,8 +2,7 @@
 // names exist with the options it gives. Nothing here knows what a queue is for.
 import { PgBoss, type ConstructorOptions, type Queue } from 'pg-boss'
 import type { ReadyConfig } from '../config.ts'
-import { connectionOptions } from '../db/connection.ts'
-import { PreparingClient } from '../db/preparing-client.ts'
+import { clientClass, connectionOptions } from '../db/connection.ts'
 import type { BaseLogger } from '../logger.ts'
 
 export type { PgBoss }
@@ -15,8 +14,8 @@ function bossOptions (config: ReadyConfig, role: string): ConstructorOptions {
     ...connectionOptions(config.database, `taskoverflow-${role}-boss`),
     max: config.database.poolMax,
     // pg-boss hands its options to pg.Pool, so its pool prepares its statements too (its large
-    // CTEs plan slower than they run).
-    ...{ Client: PreparingClient },
+    // CTEs plan slower than they run), unless DATABASE_PREPARED_STATEMENTS=false.
+    ...{ Client: clientClass(config.database) },
     useListenNotify: config.queue.listenNotify,
     // One pass finds the jobs of dead workers (missed heartbeats) and expired ones; the monitor
     // claim gates that part per queue, so both intervals follow the one setting.
