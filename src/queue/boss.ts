@@ -31,8 +31,14 @@ export async function startBoss (config: ReadyConfig, logger: BaseLogger, role: 
   // Both listeners before start(): an 'error' event without a listener would kill the process.
   boss.on('error', (err) => logger.error({ err }, 'pg-boss error'))
   boss.on('warning', (warning) => logger.warn({ warning: warning.data }, `pg-boss warning: ${warning.message}`))
-  await boss.start()
-  for (const { name, options } of queues) await ensureQueue(boss, name, options)
+  try {
+    await boss.start()
+    for (const { name, options } of queues) await ensureQueue(boss, name, options)
+  } catch (error) {
+    // A half-started pg-boss keeps its pool and timers (and the process) alive: stop it.
+    await boss.stop({ graceful: false }).catch(() => {})
+    throw error
+  }
   return boss
 }
 
