@@ -27,6 +27,7 @@ export const EnvSchema = Type.Object({
   DATABASE_POOL_MAX: Int(1, 1000, 10, 'Connections in the API/worker query pool'),
   DATABASE_SSL: OneOf(DATABASE_SSL_MODES, 'off', 'TLS to Postgres: off, no-verify (encrypt only) or verify (certificate and host name)'),
   DATABASE_SSL_CA: Type.Optional(Type.String({ minLength: 1, description: 'PEM file of CA certificates for DATABASE_SSL=verify (e.g. the RDS bundle)' })),
+  DATABASE_PREPARED_STATEMENTS: Flag(true, 'Run queries as named prepared statements (turn off behind PgBouncer in transaction mode)'),
   MIGRATE_ON_START: Flag(true, 'Run database migrations at start-up'),
 
   EMBEDDED_PG_DATA_DIR: Type.String({ minLength: 1, default: '.data/postgres', description: 'Data directory of the embedded Postgres' }),
@@ -60,6 +61,8 @@ export interface Config {
     url: string | undefined
     poolMax: number
     ssl: { mode: (typeof DATABASE_SSL_MODES)[number], caFile: string | undefined }
+    /** named prepared statements in both pools (off behind PgBouncer in transaction mode) */
+    preparedStatements: boolean
     migrateOnStart: boolean
   }
   /** explicitDataDir: EMBEDDED_PG_DATA_DIR was set (the default may be relocated when running as root) */
@@ -110,6 +113,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
       url: e.DATABASE_URL,
       poolMax: e.DATABASE_POOL_MAX,
       ssl: { mode: e.DATABASE_SSL, caFile: e.DATABASE_SSL_CA },
+      preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
       migrateOnStart: e.MIGRATE_ON_START
     },
     embedded: { dataDir: path.resolve(cwd, e.EMBEDDED_PG_DATA_DIR), port: e.EMBEDDED_PG_PORT, explicitDataDir: raw.EMBEDDED_PG_DATA_DIR !== undefined },

@@ -43,7 +43,7 @@ export async function openDatabase (config: Config, logger: Logger, options: Ope
 
 /**
  * pg-boss installs or upgrades its own schema first (under its advisory lock), then our
- * migrations run (under kysely's): one of them attaches a trigger to pg-boss's job table.
+ * migrations run (under their transaction's lock, see db/migration-lock.ts): one of them attaches a trigger to pg-boss's job table.
  */
 export async function migrateDatabase (config: ReadyConfig, logger: Logger): Promise<string[]> {
   const db = createDatabase(createPool(config.database, 'taskoverflow-migrate'))

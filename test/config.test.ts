@@ -8,7 +8,7 @@ import { runEntryPoint } from './helpers/process.ts'
 t.test('defaults', async (t) => {
   const config = loadConfig({}, '/srv/app')
   t.same(config.http, { host: '127.0.0.1', port: 6400, publicUrl: undefined, trustProxy: false })
-  t.same(config.database, { url: undefined, poolMax: 10, ssl: { mode: 'off', caFile: undefined }, migrateOnStart: true })
+  t.same(config.database, { url: undefined, poolMax: 10, ssl: { mode: 'off', caFile: undefined }, preparedStatements: true, migrateOnStart: true })
   t.same(config.embedded, { dataDir: '/srv/app/.data/postgres', port: 54329, explicitDataDir: false })
   t.equal(loadConfig({ EMBEDDED_PG_DATA_DIR: 'pg' }, '/srv/app').embedded.dataDir, '/srv/app/pg')
   t.equal(loadConfig({ EMBEDDED_PG_DATA_DIR: 'pg' }, '/srv/app').embedded.explicitDataDir, true)
@@ -25,6 +25,7 @@ t.test('values are converted and checked', async (t) => {
   t.equal(config.http.trustProxy, true)
   t.equal(config.http.publicUrl, 'https://x.example')
   t.equal(config.database.migrateOnStart, false)
+  t.equal(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'false' }).database.preparedStatements, false)
   t.equal(config.worker.mode, 'off')
   t.equal(config.database.url, 'postgresql://u:p@db:5432/app')
 })

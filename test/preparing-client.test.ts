@@ -1,6 +1,7 @@
-// Named prepared statements for every single-statement query, in both pools, with a fallback
-// when a table changed under a prepared statement.
-import t from 'tap'
+// Named prepared statements for every single-statement query, in both pools (or in neither, with
+// DATABASE_PREPARED_STATEMENTS=false), and what happens when a table changes under a prepared
+// statement, outside and inside a transaction.
+import t, { type Test } from 'tap'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { loadConfig, withDatabaseUrl } from '../src/config.ts'
@@ -15,11 +16,29 @@ const database = await createTestDatabase()
 t.teardown(() => database.drop())
 
 const PREPARED = 'select statement from pg_prepared_statements where name like $1'
+const preparedNames = async (client: pg.Client, text: string) =>
+  (await client.query('select name from pg_prepared_statements where statement = $1 order by name', [text])).rows.map((r: { name: string }) => r.name)
 
-t.test('a query with or without values becomes a prepared statement; several statements run as they are', async (t) => {
+async function connect (t: Test): Promise<PreparingClient> {
   const client = new PreparingClient({ connectionString: database.url })
   await client.connect()
   t.teardown(() => client.end())
+  return client
+}
+
+/** A table of its own, one row, a statement prepared on it, then a column added by someone else. */
+async function reshapedUnder (t: Test, client: PreparingClient, table: string, query: string) {
+  await client.query(`create table ${table} (id int)`)
+  await client.query(`insert into ${table} values (1)`)
+  t.same((await client.query(query, [1])).rows, [{ id: 1 }], 'prepared with the old shape')
+  const other = new pg.Client({ connectionString: database.url })
+  await other.connect()
+  await other.query(`alter table ${table} add column note text`)
+  await other.end()
+}
+
+t.test('a query with or without values becomes a prepared statement; several statements run as they are', async (t) => {
+  const client = await connect(t)
   t.same((await client.query('select $1::int + 1 as n', [41])).rows, [{ n: 42 }])
   t.same((await client.query('select 2 as n')).rows, [{ n: 2 }])
   const { rows } = await client.query(PREPARED, ['q_%'])
@@ -33,15 +52,52 @@ t.test('a query with or without values becomes a prepared statement; several sta
   t.same(viaCallback.rows, [{ s: 'cb' }])
 })
 
-t.test('a table that changed under a prepared statement: the query still answers', async (t) => {
-  const client = new PreparingClient({ connectionString: database.url })
-  await client.connect()
-  t.teardown(() => client.end())
-  await client.query('create table reshaped (id int)')
-  await client.query('insert into reshaped values (1)')
-  t.same((await client.query('select * from reshaped where id = $1', [1])).rows, [{ id: 1 }])
-  await client.query('alter table reshaped add column note text')
-  t.same((await client.query('select * from reshaped where id = $1', [1])).rows, [{ id: 1, note: null }])
+t.test('a table changed under a prepared statement, outside a transaction: the query answers with the new shape, prepared afresh', async (t) => {
+  const client = await connect(t)
+  const query = 'select * from reshaped_outside where id = $1'
+  await reshapedUnder(t, client, 'reshaped_outside', query)
+  const [stale] = await preparedNames(client, query)
+  t.same((await client.query(query, [1])).rows, [{ id: 1, note: null }], 'the caller never sees the error')
+  const fresh = await preparedNames(client, query)
+  t.equal(fresh.length, 1, 'one statement for the text')
+  t.not(fresh[0], stale, 'the stale statement was deallocated, a new one prepared')
+  t.same((await client.query(query, [1])).rows, [{ id: 1, note: null }], 'and used from then on')
+  t.same(await preparedNames(client, query), fresh)
+})
+
+t.test('the same inside a transaction: the transaction fails at once with a clear error; its retry succeeds', async (t) => {
+  const client = await connect(t)
+  const query = 'select * from reshaped_inside where id = $1'
+  await reshapedUnder(t, client, 'reshaped_inside', query)
+  await client.query('begin')
+  const error = await client.query(query, [1]).then(() => undefined, (e: pg.DatabaseError) => e)
+  // Postgres aborted the transaction with this statement: a retry inside it could only meet
+  // 25P02 "current transaction is aborted", so the error is the original one (0A000), explained.
+  t.match(error, { code: '0A000', message: /cached plan must not change result type .*aborted this transaction.*retry of the transaction/ })
+  t.equal(client.getTransactionStatus(), 'E', 'the transaction is aborted, as Postgres says')
+  await client.query('rollback')
+  await client.query('begin')
+  t.same((await client.query(query, [1])).rows, [{ id: 1, note: null }], 'the retried transaction works')
+  await client.query('commit')
+})
+
+t.test('through kysely: a transaction meeting a changed table fails with 0A000 (not 25P02), and running it again works', async (t) => {
+  const db = createDatabase(createPool({ url: database.url, poolMax: 1, ssl: { mode: 'off', caFile: undefined } }, 'reshape-test'))
+  t.teardown(() => db.destroy())
+  await sql`create table reshaped_kysely (id int)`.execute(db)
+  await sql`insert into reshaped_kysely values (1)`.execute(db)
+  const readTwice = () => db.transaction().execute(async (trx) => {
+    const first = await sql<{ id: number }>`select * from reshaped_kysely where id = ${1}`.execute(trx)
+    const second = await sql<{ n: number }>`select count(*)::int as n from reshaped_kysely`.execute(trx)
+    return [first.rows, second.rows]
+  })
+  t.same(await readTwice(), [[{ id: 1 }], [{ n: 1 }]])
+  const other = new pg.Client({ connectionString: database.url })
+  await other.connect()
+  await other.query('alter table reshaped_kysely add column note text')
+  await other.end()
+  await t.rejects(readTwice(), { code: '0A000', message: /aborted this transaction/ })
+  t.same(await readTwice(), [[{ id: 1, note: null }], [{ n: 1 }]], 'the same pooled connection, prepared afresh')
 })
 
 t.test('the kysely pool and the pg-boss pool both prepare', async (t) => {
@@ -55,4 +111,18 @@ t.test('the kysely pool and the pg-boss pool both prepare', async (t) => {
   t.teardown(() => boss.stop({ graceful: false }))
   const { rows } = await boss.getDb().executeSql(PREPARED, ['q_%'])
   t.ok(rows.some((r: { statement: string }) => r.statement === PREPARED), 'pg-boss statements are prepared')
+})
+
+t.test('DATABASE_PREPARED_STATEMENTS=false: neither pool prepares', async (t) => {
+  const config = withDatabaseUrl(loadConfig({ LOG_LEVEL: 'silent', DATABASE_PREPARED_STATEMENTS: 'false' }), database.url)
+  const db = createDatabase(createPool(config.database, 'unprepared-test'))
+  t.teardown(() => db.destroy())
+  await sql`select count(*) from todos where id = ${1}`.execute(db)
+  const ours = await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(db)
+  t.equal(ours.rows[0]!.n, 0, 'no prepared statement on the kysely connection')
+  const boss = await startBoss(config, createLogger('silent'), 'worker', calendarQueues(config))
+  t.teardown(() => boss.stop({ graceful: false }))
+  // (Prepared, this very query would be listed: Postgres parses it before running it.)
+  const { rows } = await boss.getDb().executeSql('select count(*)::int as n from pg_prepared_statements', [])
+  t.equal(rows[0].n, 0, 'none on the pg-boss connection either')
 })

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import type { JobMetrics } from '../metrics/job-metrics.ts'
 import type { PgBoss } from '../queue/boss.ts'
-import type { JobSettledListener } from '../queue/job-settled.ts'
+import type { JobSettledWaits } from '../queue/settled-waiters.ts'
 import type { JobSubmitter } from '../queue/submitter.ts'
 import type { TodoFilters } from '../todos/filters.ts'
 import { ICAL_QUEUE, type IcalJobData } from './queue.ts'
@@ -22,7 +22,7 @@ export type Download =
 export interface CalendarTasksDeps {
   boss: PgBoss
   db: Kysely<Database>
-  settled: JobSettledListener
+  settled: JobSettledWaits
   submitter: JobSubmitter<IcalJobData>
   /** counts the tasks this process revoked */
   metrics: JobMetrics

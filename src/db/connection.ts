@@ -2,8 +2,9 @@
 // pg-boss's pool and every listener connect the same way (URL, TLS, application name).
 import { readFileSync } from 'node:fs'
 import pg from 'pg'
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely } from 'kysely'
 import type { ReadyConfig } from '../config.ts'
+import { TransactionLockDialect } from './migration-lock.ts'
 import { PreparingClient } from './preparing-client.ts'
 import type { Database } from './schema.ts'
 
@@ -16,7 +17,7 @@ export interface ConnectionOptions {
   application_name: string
 }
 
-export function connectionOptions (database: ReadyConfig['database'], applicationName: string): ConnectionOptions {
+export function connectionOptions (database: Pick<ReadyConfig['database'], 'url' | 'ssl'>, applicationName: string): ConnectionOptions {
   const options: ConnectionOptions = { connectionString: database.url, application_name: applicationName }
   // 'off' leaves TLS to the URL (e.g. ?sslmode=require); the other modes set it explicitly.
   if (database.ssl.mode === 'no-verify') options.ssl = { rejectUnauthorized: false }
@@ -40,13 +41,21 @@ const types = {
   }
 } as pg.CustomTypesConfig
 
-export function createPool (database: ReadyConfig['database'], applicationName: string): pg.Pool {
+/** What a pool needs of the database configuration; preparedStatements defaults to on, as in Config. */
+export type PoolSettings = Pick<ReadyConfig['database'], 'url' | 'poolMax' | 'ssl'> & Partial<ReadyConfig['database']>
+
+/** The Client class of both pools: named prepared statements unless DATABASE_PREPARED_STATEMENTS=false. */
+export function clientClass (database: Pick<PoolSettings, 'preparedStatements'>): typeof pg.Client {
+  return database.preparedStatements === false ? pg.Client : PreparingClient
+}
+
+export function createPool (database: PoolSettings, applicationName: string): pg.Pool {
   const pool = new pg.Pool({
     ...connectionOptions(database, applicationName),
     max: database.poolMax,
     connectionTimeoutMillis: 5000, // fail fast (503) rather than hang when the database is away
     types,
-    Client: PreparingClient
+    Client: clientClass(database)
   })
   // A lost connection (database restart, network cut) must not crash the process. pg reports it
   // as an 'error' event on the client: the pool listens while the client is idle, nobody while
@@ -57,6 +66,7 @@ export function createPool (database: ReadyConfig['database'], applicationName: 
   return pool
 }
 
+/** Postgres through kysely; its migration lock is transaction-scoped (see migration-lock.ts). */
 export function createDatabase (pool: pg.Pool): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return new Kysely<Database>({ dialect: new TransactionLockDialect({ pool }) })
 }

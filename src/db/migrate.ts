@@ -1,11 +1,13 @@
-// Forward-only migrations from db/migrations, applied in name order. Kysely's Migrator holds a
-// Postgres advisory lock while it works, so several processes starting at once are safe: one
-// migrates, the others wait and then find nothing left to do.
+// Forward-only migrations from db/migrations, applied in name order, all pending ones in one
+// transaction that first takes an advisory lock: several processes starting at once are safe (one
+// migrates, the others wait and then find nothing left to do), also through PgBouncer in
+// transaction mode, because the lock is the transaction's (see migration-lock.ts).
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Kysely } from 'kysely'
-import { FileMigrationProvider, Migrator, type MigrationResultSet } from 'kysely/migration'
+import { FileMigrationProvider, Migrator } from 'kysely/migration'
+import { TransactionLockAdapter, lockForMigrations } from './migration-lock.ts'
 
 // src/db -> ../../db/migrations, both from the sources and from the build in dist/.
 const migrationFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../db/migrations')
@@ -13,13 +15,21 @@ const migrationFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 const migrator = (db: Kysely<any>) => new Migrator({ db, provider: new FileMigrationProvider({ fs, path, migrationFolder }) })
 
 export async function migrateToLatest (db: Kysely<any>): Promise<string[]> {
-  const { error, results }: MigrationResultSet = await migrator(db).migrateToLatest()
-  if (error !== undefined) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName
-    const cause = error instanceof Error ? error.message : String(error)
-    throw new Error(`Migration ${failed ? `${failed} ` : ''}failed: ${cause}`, { cause: error })
+  if (!(db.getExecutor().adapter instanceof TransactionLockAdapter)) {
+    throw new Error('migrateToLatest needs a database made by createDatabase() (its migration lock is transaction-scoped)')
   }
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+  return db.transaction().execute(async (trx) => {
+    // Before kysely looks at (or creates) its bookkeeping tables, so that is serialised too.
+    await lockForMigrations(trx)
+    const { error, results } = await migrator(trx).migrateToLatest()
+    if (error !== undefined) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName
+      const cause = error instanceof Error ? error.message : String(error)
+      // Thrown inside the transaction: nothing of a failed run is committed.
+      throw new Error(`Migration ${failed ? `${failed} ` : ''}failed: ${cause}`, { cause: error })
+    }
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+  })
 }
 
 /** Migrations not applied yet (all of them on an empty database). */

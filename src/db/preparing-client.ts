@@ -4,6 +4,9 @@
 // 0.77 ms unprepared, 0.14 ms prepared; queuing a job 1.6 ms vs 1.0 ms; and less database CPU
 // per API request, which on a small machine the API and the database share.
 // The texts are a bounded set (the app's queries and pg-boss's), so the per-connection cache is too.
+// Named statements live in one server session: behind a pooler that hands each transaction
+// another session (PgBouncer in transaction mode) they break, so DATABASE_PREPARED_STATEMENTS=false
+// makes the pools use pg's plain Client (see connection.ts).
 import { createHash } from 'node:crypto'
 import pg from 'pg'
 
@@ -22,26 +25,54 @@ function statementName (text: string): string {
 }
 
 // After a migration changes a table under a running process, a statement prepared before may no
-// longer fit it ("cached plan must not change result type"): run it unprepared instead.
-const planChanged = (error: unknown) => (error as { code?: string } | null)?.code === '0A000'
+// longer fit it. Postgres then refuses it before executing anything ("cached plan must not change
+// result type", raised by RevalidateCachedQuery), and keeps refusing until it is deallocated.
+const planChanged = (error: unknown): error is pg.DatabaseError => {
+  const e = error as { code?: string, routine?: string } | null
+  return e?.code === '0A000' && (e.routine === undefined || e.routine === 'RevalidateCachedQuery')
+}
 
 type Callback = (error: Error | null, result: pg.QueryResult) => void
 
 export class PreparingClient extends pg.Client {
+  /** Texts whose first statement went stale on this connection, and the name used instead. */
+  readonly #renamed = new Map<string, string>()
+  #renames = 0
+
   // pg's query() has many overloads; only (text[, values][, callback]) is prepared.
   override query (...args: any[]): any {
     const [text, values, callback] = args as [unknown, unknown, Callback | undefined]
     if (typeof text !== 'string' || typeof values === 'function' || SEVERAL_STATEMENTS.test(text)) {
       return (super.query as (...a: unknown[]) => unknown)(...args)
     }
-    const prepared = { name: statementName(text), text, values: (values as unknown[] | undefined) ?? [] }
-    if (callback) {
-      return super.query(prepared, (error: Error | null, result: pg.QueryResult) =>
-        planChanged(error) ? super.query(text, (values as unknown[]) ?? [], callback) : callback(error, result))
-    }
-    return super.query(prepared).catch((error: unknown) => {
-      if (planChanged(error)) return super.query(text, (values as unknown[]) ?? [])
-      throw error
+    const params = (values as unknown[] | undefined) ?? []
+    if (callback) return this.#runPrepared(text, params, callback)
+    return new Promise((resolve, reject) =>
+      this.#runPrepared(text, params, (error, result) => error ? reject(error) : resolve(result)))
+  }
+
+  #runPrepared (text: string, values: unknown[], callback: Callback, retried = false): void {
+    const name = this.#renamed.get(text) ?? statementName(text)
+    super.query({ name, text, values }, (error: Error | null, result: pg.QueryResult) => {
+      if (retried || !planChanged(error)) return callback(error, result)
+      // pg remembers the name as parsed on this connection, so the text gets a new name here and
+      // is prepared afresh the next time it runs.
+      this.#renamed.set(text, `${statementName(text)}_${++this.#renames}`)
+      // pg calls back on the ErrorResponse, before the ReadyForQuery that follows it, so the status
+      // is still the one this statement started in: 'I' (idle) or 'T' (inside a transaction block).
+      if (this.getTransactionStatus() === 'I') {
+        // It ran alone and changed nothing: drop the stale statement and run the text again. (Both go
+        // after anything already queued on this client; the pools' users never pipeline queries.)
+        super.query(`DEALLOCATE ${name}`, () => {})
+        return this.#runPrepared(text, values, callback, true)
+      }
+      // Inside a transaction block Postgres has aborted the caller's transaction: every further
+      // statement fails ("current transaction is aborted", 25P02) until ROLLBACK, so neither a retry
+      // nor DEALLOCATE can run (the stale statement stays until the connection closes). Say so;
+      // the caller's retry of the whole transaction then prepares the statement afresh and works.
+      error.message += ' (a table changed under a statement prepared before; it aborted this transaction, ' +
+        'and a retry of the transaction prepares the statement afresh)'
+      callback(error, result)
     })
   }
 }

@@ -2,8 +2,7 @@
 // names exist with the options it gives. Nothing here knows what a queue is for.
 import { PgBoss, type ConstructorOptions, type Queue } from 'pg-boss'
 import type { ReadyConfig } from '../config.ts'
-import { connectionOptions } from '../db/connection.ts'
-import { PreparingClient } from '../db/preparing-client.ts'
+import { clientClass, connectionOptions } from '../db/connection.ts'
 import type { BaseLogger } from '../logger.ts'
 
 export type { PgBoss }
@@ -15,8 +14,8 @@ function bossOptions (config: ReadyConfig, role: string): ConstructorOptions {
     ...connectionOptions(config.database, `taskoverflow-${role}-boss`),
     max: config.database.poolMax,
     // pg-boss hands its options to pg.Pool, so its pool prepares its statements too (its large
-    // CTEs plan slower than they run).
-    ...{ Client: PreparingClient },
+    // CTEs plan slower than they run), unless DATABASE_PREPARED_STATEMENTS=false.
+    ...{ Client: clientClass(config.database) },
     useListenNotify: config.queue.listenNotify,
     // One pass finds the jobs of dead workers (missed heartbeats) and expired ones; the monitor
     // claim gates that part per queue, so both intervals follow the one setting.
@@ -32,8 +31,14 @@ export async function startBoss (config: ReadyConfig, logger: BaseLogger, role: 
   // Both listeners before start(): an 'error' event without a listener would kill the process.
   boss.on('error', (err) => logger.error({ err }, 'pg-boss error'))
   boss.on('warning', (warning) => logger.warn({ warning: warning.data }, `pg-boss warning: ${warning.message}`))
-  await boss.start()
-  for (const { name, options } of queues) await ensureQueue(boss, name, options)
+  try {
+    await boss.start()
+    for (const { name, options } of queues) await ensureQueue(boss, name, options)
+  } catch (error) {
+    // A half-started pg-boss keeps its pool and timers (and the process) alive: stop it.
+    await boss.stop({ graceful: false }).catch(() => {})
+    throw error
+  }
   return boss
 }
 

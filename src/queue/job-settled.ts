@@ -5,15 +5,10 @@
 // when that transaction commits, so a state read after the wake-up sees the final state. A
 // process LISTENs on one connection and wakes the requests waiting on that job; nothing polls.
 import type { Db } from 'pg-boss'
+import { SettledWaiters, type JobSettledWaits, type SettledWaitOptions } from './settled-waiters.ts'
 
-export interface SettledWaitOptions {
-  timeoutMs: number
-  /** Ends the wait early, e.g. when the client goes away; also releases the waiter. */
-  signal?: AbortSignal
-}
-
-export class JobSettledListener {
-  readonly #waiters = new Map<string, Set<() => void>>()
+export class JobSettledListener implements JobSettledWaits {
+  readonly #waiters = new SettledWaiters()
   #close: (() => Promise<void>) | undefined
 
   /** Listen on pg-boss's own reconnecting LISTEN connection support (one extra connection). */
@@ -22,59 +17,33 @@ export class JobSettledListener {
     const listener = new JobSettledListener()
     // After a reconnect, notifications sent while disconnected are lost: wake everyone so each
     // waiter re-reads its job's state.
-    const handle = await db.listen(channel, (id) => listener.#wake(id), () => listener.wakeAll())
+    const handle = await db.listen(channel, (id) => listener.#waiters.wake(id), () => listener.wakeAll())
     listener.#close = () => handle.close()
     return listener
   }
 
-  /**
-   * Resolves when the job settles, the timeout passes, the signal aborts or the listener closes.
-   * Registers synchronously: call it BEFORE reading the job's state, so a settle between that read
-   * and the wait cannot be missed.
-   */
-  settled (id: string, { timeoutMs, signal }: SettledWaitOptions): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.#close === undefined || signal?.aborted) return resolve()
-      const waiters = this.#waiters.get(id) ?? new Set()
-      this.#waiters.set(id, waiters)
-      const done = () => {
-        clearTimeout(timer)
-        signal?.removeEventListener('abort', done)
-        waiters.delete(done)
-        if (waiters.size === 0 && this.#waiters.get(id) === waiters) this.#waiters.delete(id)
-        resolve()
-      }
-      const timer = setTimeout(done, timeoutMs)
-      signal?.addEventListener('abort', done, { once: true })
-      waiters.add(done)
-    })
+  settled (id: string, options: SettledWaitOptions): Promise<void> {
+    if (this.#close === undefined) return Promise.resolve()
+    return this.#waiters.wait(id, options)
   }
 
-  /** false once closed: waiting then would return at once, so callers should not. */
   get listening (): boolean {
     return this.#close !== undefined
   }
 
-  /** Number of requests waiting, for tests and metrics. */
   get waiting (): number {
-    let count = 0
-    for (const set of this.#waiters.values()) count += set.size
-    return count
+    return this.#waiters.size
   }
 
   async close (): Promise<void> {
     const close = this.#close
     this.#close = undefined
-    this.wakeAll()
+    this.#waiters.close()
     await close?.()
-  }
-
-  #wake (id: string): void {
-    for (const done of [...(this.#waiters.get(id) ?? [])]) done()
   }
 
   /** Wake every waiter to look again (after a reconnect, notifications may have been missed). */
   wakeAll (): void {
-    for (const id of [...this.#waiters.keys()]) this.#wake(id)
+    this.#waiters.wakeAll()
   }
 }

@@ -4,11 +4,13 @@ import fp from 'fastify-plugin'
 import type { ReadyConfig } from '../config.ts'
 import { startBoss, type PgBoss, type QueueDefinition } from './boss.ts'
 import { JobSettledListener } from './job-settled.ts'
+import { JobSettledPoller } from './job-settled-poller.ts'
+import type { JobSettledWaits } from './settled-waiters.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     boss: PgBoss
-    jobSettled: JobSettledListener
+    jobSettled: JobSettledWaits
   }
 }
 
@@ -21,7 +23,11 @@ export interface QueuePluginOptions {
 
 export const queuePlugin = fp<QueuePluginOptions>(async (app, { config, queues, settledChannel }) => {
   const boss = await startBoss(config, app.log, 'api', queues)
-  const jobSettled = await JobSettledListener.start(boss.getDb(), settledChannel)
+  // `?wait=` learns of settled jobs by LISTEN, or (no LISTEN, e.g. behind PgBouncer in transaction
+  // mode) by polling: see job-settled-poller.ts.
+  const jobSettled: JobSettledWaits = config.queue.listenNotify
+    ? await JobSettledListener.start(boss.getDb(), settledChannel)
+    : new JobSettledPoller(boss.getDb())
   app.decorate('boss', boss)
   app.decorate('jobSettled', jobSettled)
   // Before the server stops accepting: answer the requests waiting on ?wait= now, so closing
