@@ -10,6 +10,7 @@ import { startFeedConsumers } from './feeds/consumers.ts'
 import { feedQueues } from './feeds/queue.ts'
 import { createDatabase, createPool } from './db/connection.ts'
 import type { Database } from './db/schema.ts'
+import { startWorkerListener, type WorkerListener } from './health/worker-listener.ts'
 import { createLogger } from './logger.ts'
 import { startBoss, type PgBoss } from './queue/boss.ts'
 import { openDatabase } from './startup.ts'
@@ -20,8 +21,10 @@ const timeoutMs = config.worker.shutdownTimeoutMs
 
 let db: Kysely<Database> | undefined
 let boss: PgBoss | undefined
+let listener: WorkerListener | undefined
 // Jobs still running at the timeout are failed by pg-boss and retried by another worker.
 const stop = async () => {
+  await listener?.close()
   await boss?.stop({ graceful: true, timeout: timeoutMs })
   await db?.destroy()
 }
@@ -37,6 +40,9 @@ try {
   })
   await startCalendarConsumers(boss, { db, config: ready, logger })
   await startFeedConsumers(boss, { db, config: ready, logger })
+  if (config.worker.httpPort !== undefined) {
+    listener = await startWorkerListener({ host: config.http.host, port: config.worker.httpPort, db, boss, logger })
+  }
   logger.info({ concurrency: config.worker.concurrency, batchSize: config.worker.batchSize }, 'calendar worker ready')
 } catch (error) {
   logger.fatal({ err: error }, `could not start: ${(error as Error).message}`)
