@@ -153,6 +153,7 @@ resource "aws_ecs_task_definition" "migrate" {
 
   container_definitions = jsonencode([merge(local.container, {
     name        = "migrate"
+    image       = "${aws_ecr_repository.app.repository_url}:${coalesce(var.migrate_image_tag, var.image_tag)}"
     command     = ["node", "dist/src/migrate.js"]
     environment = local.environment
   })])

@@ -33,6 +33,12 @@ variable "image_tag" {
   }
 }
 
+variable "migrate_image_tag" {
+  description = "Tag the one-shot migrate task runs; null: image_tag. scripts/deploy.sh migrates with the new tag while the services still run the old one"
+  type        = string
+  default     = null
+}
+
 variable "cpu_architecture" {
   description = "CPU architecture of the image and of the Fargate tasks: X86_64 or ARM64 (build with docker build --platform to match)"
   type        = string

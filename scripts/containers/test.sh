@@ -34,10 +34,14 @@ free_gb=$(df --output=avail -BG "$tmp_parent" | tail -1 | tr -dc 0-9)
 scratch=$(mktemp -d "$tmp_parent/taskoverflow-containers.XXXXXX")
 export DOCKER_HOST="unix://$scratch/docker.sock"
 export COMPOSE_PROJECT_NAME=taskoverflow-containers-test
+# Compose v1 gives up on a daemon request after 60 s; creating a container can take longer on a
+# busy machine.
+export COMPOSE_HTTP_TIMEOUT=300
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/taskoverflow-containers
 
 dockerd_pid=
 stack_up=
+postgres_build=
 cleanup() {
   local rc=$?
   set +e
@@ -70,22 +74,27 @@ timed() {
 }
 
 # ---- 1. the daemon ----
-start_daemon() {
+# overlay2 where the scratch folder's file system allows it (ext4, xfs); else vfs, which works
+# anywhere but copies every layer in full (slower, several GB).
+try_daemon() {
   dockerd --data-root "$scratch/root" --exec-root "$scratch/exec" -H "$DOCKER_HOST" \
-    --pidfile "$scratch/dockerd.pid" --storage-driver=vfs \
-    --iptables=false --ip6tables=false --bridge=none >"$scratch/dockerd.log" 2>&1 &
+    --pidfile "$scratch/dockerd.pid" --storage-driver="$1" \
+    --iptables=false --ip6tables=false --bridge=none >>"$scratch/dockerd.log" 2>&1 &
   dockerd_pid=$!
   for _ in $(seq 120); do
     "$docker" version >/dev/null 2>&1 && return 0
-    if ! kill -0 "$dockerd_pid" 2>/dev/null; then
-      dockerd_pid=
-      tail -n 20 "$scratch/dockerd.log"
-      skip "dockerd could not start (its log is above)"
-    fi
+    kill -0 "$dockerd_pid" 2>/dev/null || { dockerd_pid=; return 1; }
     sleep 0.5
   done
-  tail -n 20 "$scratch/dockerd.log"
-  skip "dockerd did not answer within 60 s"
+  kill -TERM "$dockerd_pid"; wait "$dockerd_pid" 2>/dev/null; dockerd_pid=
+  return 1
+}
+start_daemon() {
+  try_daemon overlay2 || { rm -rf "$scratch/root" "$scratch/exec"; try_daemon vfs; } || {
+    tail -n 20 "$scratch/dockerd.log"
+    skip "dockerd could not start (its log is above)"
+  }
+  say "dockerd $("$docker" version -f '{{.Server.Version}}'), storage driver $("$docker" info -f '{{.Driver}}')"
 }
 
 # ---- 2. stand-in base images ----
@@ -94,35 +103,53 @@ node_image=taskoverflow-standin/node:24-trixie-slim
 postgres_image=taskoverflow-standin/postgres:17
 
 # debootstrap takes about a minute: its result is cached (and refreshed monthly).
+debian_tarball=$cache/debian-trixie-minbase.tar
 debian_rootfs() {
-  local tarball=$cache/debian-trixie-minbase.tar
-  if [ -z "$(find "$tarball" -mtime -30 2>/dev/null)" ]; then
+  if [ -z "$(find "$debian_tarball" -mtime -30 2>/dev/null)" ]; then
     mkdir -p "$cache"
     debootstrap --variant=minbase trixie "$scratch/rootfs" http://deb.debian.org/debian >"$scratch/debootstrap.log" 2>&1 \
       || { tail -n 20 "$scratch/debootstrap.log"; return 1; }
-    tar -C "$scratch/rootfs" -cf "$tarball.partial" . && mv "$tarball.partial" "$tarball"
+    tar -C "$scratch/rootfs" -cf "$debian_tarball.partial" . && mv "$debian_tarball.partial" "$debian_tarball"
     rm -rf "$scratch/rootfs"
   fi
-  "$docker" import "$tarball" "$debian_image" >/dev/null
+  "$docker" import "$debian_tarball" "$debian_image" >/dev/null
 }
 
-# The Node version the Dockerfile pins, from the npm registry's binary package for this CPU.
+# The official image's contents, assembled in a folder and imported as one layer: Debian, the
+# Node version the Dockerfile pins (the npm registry's binary package for this CPU), npm, and
+# user node (uid 1000). Stand-in only: the host's CA bundle, because this machine's registry
+# access re-signs TLS and npm inside the build must trust it; the project's image adds none.
 stand_in_node() {
-  local version arch context=$scratch/stand-in-node
+  local version arch root=$scratch/stand-in-node
   version=$(sed -n 's/^ARG NODE_IMAGE=node:\([0-9.]*\)-.*/\1/p' Dockerfile)
   case "$(uname -m)" in x86_64) arch=x64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
-  mkdir -p "$context/node" "$context/npm" "$scratch/packs"
+  mkdir -p "$root" "$scratch/packs"
   (cd "$scratch/packs" && npm pack --silent "node-linux-$arch@${version:-24}" npm@11 >/dev/null)
-  tar -xzf "$scratch/packs"/node-linux-*.tgz -C "$context/node" --strip-components=1
-  tar -xzf "$scratch/packs"/npm-*.tgz -C "$context/npm" --strip-components=1
-  cp /etc/ssl/certs/ca-certificates.crt "$context/host-ca-certificates.crt"
-  "$docker" build -q --network host -f "$here/stand-in-node.Dockerfile" \
-    --build-arg DEBIAN_IMAGE="$debian_image" -t "$node_image" "$context" >/dev/null
+  tar -xf "$debian_tarball" -C "$root"
+  tar -xzf "$scratch/packs"/node-linux-*.tgz -C "$root/usr/local" --strip-components=1 package/bin/node
+  mkdir -p "$root/usr/local/lib/node_modules/npm"
+  tar -xzf "$scratch/packs"/npm-*.tgz -C "$root/usr/local/lib/node_modules/npm" --strip-components=1
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+  chroot "$root" groupadd --gid 1000 node
+  chroot "$root" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
+  cp /etc/ssl/certs/ca-certificates.crt "$root/usr/local/share/stand-in-host-ca.crt"
+  tar -C "$root" -c . | "$docker" import \
+    --change 'ENV NODE_EXTRA_CA_CERTS=/usr/local/share/stand-in-host-ca.crt' \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'CMD ["node"]' - "$node_image" >/dev/null
+  rm -rf "$root"
+  say "stand-in node: $("$docker" run --rm "$node_image" node -p 'process.version + ", npm " + require("/usr/local/lib/node_modules/npm/package.json").version')"
 }
 
-stand_in_postgres() {
+# Built alongside the project's image (it waits on the network and dpkg, not the CPU).
+stand_in_postgres_start() {
   "$docker" build -q --network host -f "$here/stand-in-postgres.Dockerfile" \
-    --build-arg DEBIAN_IMAGE="$debian_image" -t "$postgres_image" "$here" >/dev/null
+    --build-arg DEBIAN_IMAGE="$debian_image" -t "$postgres_image" "$here" >"$scratch/postgres-build.log" 2>&1 &
+  postgres_build=$!
+}
+stand_in_postgres_wait() {
+  wait "$postgres_build" || { tail -n 30 "$scratch/postgres-build.log"; return 1; }
 }
 
 # ---- 3. the project's image ----
@@ -181,9 +208,10 @@ stack_down() {
 say "scratch $scratch, $free_gb GB free, $("${compose[@]}" version --short 2>/dev/null || echo compose)"
 timed "dockerd started" start_daemon
 timed "stand-in Debian (debootstrap or cache)" debian_rootfs
+stand_in_postgres_start
 timed "stand-in Node image" stand_in_node
-timed "stand-in Postgres image" stand_in_postgres
 timed "project image built (Dockerfile as is)" build_image
+timed "stand-in Postgres image (built alongside)" stand_in_postgres_wait
 timed "image contents checked" inspect_image
 timed "compose up: migrate, api, 3 workers healthy" stack_up
 timed "calendar job to SUCCESS through the API" calendar_job

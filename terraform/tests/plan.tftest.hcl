@@ -192,3 +192,21 @@ run "latest_is_not_a_tag_to_deploy" {
   }
   expect_failures = [var.image_tag]
 }
+
+run "a_deployment_migrates_with_the_new_image_while_the_services_keep_the_old" {
+  command = plan
+
+  variables {
+    image_tag         = "old1234"
+    migrate_image_tag = "new5678"
+  }
+
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.migrate.container_definitions)[0].image == "123456789012.dkr.ecr.us-east-1.amazonaws.com/taskoverflow:new5678"
+    error_message = "the migrate task must run migrate_image_tag"
+  }
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.api.container_definitions)[0].image == "123456789012.dkr.ecr.us-east-1.amazonaws.com/taskoverflow:old1234"
+    error_message = "the services must keep image_tag until the migrations succeeded"
+  }
+}

@@ -121,8 +121,8 @@ export function checkCompose (text: string, schema: Record<string, any>, app: Ap
     if (!publishedContainerPorts(api).includes(port)) problems.push(`docker-compose.yml: api must publish container port ${port} (e.g. "${port}:${port}")`)
     if (env.HOST !== '0.0.0.0') problems.push('docker-compose.yml: api needs HOST=0.0.0.0 (the default 127.0.0.1 is unreachable from outside the container)')
     if (env.WORKER_MODE !== 'off') problems.push('docker-compose.yml: api needs WORKER_MODE=off (the worker service works the jobs)')
-    const probe = JSON.stringify(api.healthcheck?.test ?? '')
-    if (!probe.includes(app.healthPath) || !probe.includes(String(port))) problems.push(`docker-compose.yml: api healthcheck must call ${app.healthPath} on port ${port}`)
+    const probe = (api.healthcheck?.test ?? []) as string[]
+    if (probe.join(' ') !== `CMD node dist/src/health/probe.js ${app.healthPath}`) problems.push(`docker-compose.yml: api healthcheck must be ["CMD", "node", "dist/src/health/probe.js", "${app.healthPath}"] (readiness)`)
   }
 
   const worker = services.worker
