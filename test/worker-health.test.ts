@@ -1,12 +1,12 @@
 // `npm run worker` with WORKER_HTTP_PORT: a real worker process whose database goes away and
 // comes back behind a proxy the test cuts. GET /health follows: 200, 503, 200; and without the
 // setting no listener starts.
-import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { freePort } from '../scripts/free-port.ts'
 import { createTestDatabase } from './helpers/database.ts'
 import { runEntryPoint } from './helpers/process.ts'
 import { startTcpProxy } from './helpers/tcp-proxy.ts'
+import { waitFor } from './helpers/wait.ts'
 
 const database = await createTestDatabase()
 const target = new URL(database.url)
@@ -26,13 +26,10 @@ async function health (port: number): Promise<Health> {
 }
 
 /** Asks until the answer satisfies `done` (a condition with a deadline, not a fixed wait). */
-async function healthUntil (port: number, done: (h: Health) => boolean, timeoutMs = 20_000): Promise<Health> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const answer = await health(port)
-    if (done(answer) || Date.now() > deadline) return answer
-    await sleep(100)
-  }
+async function healthUntil (port: number, done: (h: Health) => boolean, what: string): Promise<Health> {
+  let answer: Health | undefined
+  await waitFor(async () => done(answer = await health(port)), what, { everyMs: 100 })
+  return answer!
 }
 
 t.test('200 while the database answers, 503 while it is gone, 200 when it is back', async (t) => {
@@ -42,19 +39,19 @@ t.test('200 while the database answers, 503 while it is gone, 200 when it is bac
   t.match(worker.output(), /worker health listener on http:\/\/127\.0\.0\.1:\d+\/health/)
 
   // The fetch loops ask the queue at once on start, so a last fetch time appears soon.
-  const up = await healthUntil(port, (h) => h.body.last_fetch_at !== null)
+  const up = await healthUntil(port, (h) => h.body.last_fetch_at !== null, 'a first fetch')
   t.match(up, { status: 200, body: { status: 'ok', database: 'up' } })
   const fetchedAt = Date.parse(up.body.last_fetch_at!)
   t.ok(Math.abs(Date.now() - fetchedAt) < 60_000, `last_fetch_at is a recent time: ${up.body.last_fetch_at}`)
 
   await proxy.cut()
-  const down = await healthUntil(port, (h) => h.status !== 200)
+  const down = await healthUntil(port, (h) => h.status !== 200, 'not 200 with the database cut')
   t.match(down, { status: 503, body: { status: 'unavailable', database: 'down', error: 'Database unavailable' } })
 
   await proxy.restore()
-  const back = await healthUntil(port, (h) => h.status === 200)
+  const back = await healthUntil(port, (h) => h.status === 200, '200 with the database back')
   t.match(back, { status: 200, body: { status: 'ok', database: 'up' } })
-  const later = await healthUntil(port, (h) => h.body.last_fetch_at !== null && Date.parse(h.body.last_fetch_at) > fetchedAt)
+  const later = await healthUntil(port, (h) => h.body.last_fetch_at !== null && Date.parse(h.body.last_fetch_at) > fetchedAt, 'a fetch after the outage')
   t.ok(Date.parse(later.body.last_fetch_at!) > fetchedAt, 'the fetch loops run again after the outage')
 
   worker.child.kill('SIGTERM')
