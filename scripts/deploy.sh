@@ -3,6 +3,8 @@
 #   1. build the image and push it to ECR as TAG (default: the current commit; an existing tag
 #      is not built again: that is a rollback)
 #   2. run the migrations as a one-shot ECS task with that image; stop unless it exits 0
+#      (skipped for an image that was already in ECR: migrations only go forward, and an older
+#      image's migrate task would refuse a database that has newer ones)
 #   3. point both services at the image (terraform apply)
 #   4. wait until the services are stable (new tasks healthy, old ones drained)
 # `scripts/deploy.sh --restart` replaces the running tasks with fresh ones of the same image
@@ -45,9 +47,11 @@ apply() { tf apply -input=false -auto-approve -var "image_tag=$tag" "$@"; }
 say "registry"
 apply -target=aws_ecr_repository.app -target=aws_ecr_lifecycle_policy.app >/dev/null
 region=$(out region) repository=$(out ecr_repository_url)
+built=
 if aws ecr describe-images --region "$region" --repository-name "${repository#*/}" --image-ids "imageTag=$tag" >/dev/null 2>&1; then
-  say "$repository:$tag is already there (a rollback, or a re-run): not built again"
+  say "$repository:$tag is already there (a rollback): not built again, and no migrations"
 else
+  built=1
   platform=linux/amd64
   grep -Eq '^\s*cpu_architecture\s*=\s*"ARM64"' terraform/terraform.tfvars && platform=linux/arm64
   say "building $repository:$tag ($platform)"
@@ -68,18 +72,20 @@ else
   apply -var migrate_on_start=true
 fi
 cluster=$(out cluster_name)
-task=$(aws ecs run-task --region "$region" --cluster "$cluster" --launch-type FARGATE \
-  --task-definition "$(out migrate_task_family)" \
-  --network-configuration "$(out task_network_configuration)" \
-  --query 'tasks[0].taskArn' --output text)
-say "migrating: $task (logs: $(out log_group_name))"
-aws ecs wait tasks-stopped --region "$region" --cluster "$cluster" --tasks "$task"
-exit_code=$(aws ecs describe-tasks --region "$region" --cluster "$cluster" --tasks "$task" \
-  --query 'tasks[0].containers[0].exitCode' --output text)
-if [ "$exit_code" != 0 ]; then
-  reason=$(aws ecs describe-tasks --region "$region" --cluster "$cluster" --tasks "$task" --query 'tasks[0].stoppedReason' --output text)
-  say "migrations failed (exit code $exit_code: $reason); the services still run the previous image"
-  exit 1
+if [ -n "$built" ]; then
+  task=$(aws ecs run-task --region "$region" --cluster "$cluster" --launch-type FARGATE \
+    --task-definition "$(out migrate_task_family)" \
+    --network-configuration "$(out task_network_configuration)" \
+    --query 'tasks[0].taskArn' --output text)
+  say "migrating: $task (logs: $(out log_group_name))"
+  aws ecs wait tasks-stopped --region "$region" --cluster "$cluster" --tasks "$task"
+  exit_code=$(aws ecs describe-tasks --region "$region" --cluster "$cluster" --tasks "$task" \
+    --query 'tasks[0].containers[0].exitCode' --output text)
+  if [ "$exit_code" != 0 ]; then
+    reason=$(aws ecs describe-tasks --region "$region" --cluster "$cluster" --tasks "$task" --query 'tasks[0].stoppedReason' --output text)
+    say "migrations failed (exit code $exit_code: $reason); the services still run the previous image"
+    exit 1
+  fi
 fi
 
 # ---- 3. the services, on the new image ----
