@@ -1,7 +1,7 @@
 // The calendar worker's own small HTTP listener (WORKER_HTTP_PORT; off when unset): what a
 // container health check asks a process that otherwise serves no HTTP. Docker's HEALTHCHECK
 // and the ECS worker task definition call GET /health. Further routes (metrics) go beside it.
-import Fastify from 'fastify'
+import Fastify, { LogController } from 'fastify'
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Kysely } from 'kysely'
 import type { PgBoss } from 'pg-boss'
@@ -37,7 +37,7 @@ export function lastCalendarFetch (boss: PgBoss): Date | null {
 
 export function buildWorkerListener (options: Omit<WorkerListenerOptions, 'host' | 'port'>) {
   // Health checks every few seconds would drown the job logs: requests are not logged.
-  const app = Fastify({ loggerInstance: options.logger, disableRequestLogging: true }).withTypeProvider<TypeBoxTypeProvider>()
+  const app = Fastify({ loggerInstance: options.logger, logController: new LogController({ disableRequestLogging: true }) }).withTypeProvider<TypeBoxTypeProvider>()
   app.get('/health', { schema: { response: { 200: WorkerHealth, 503: WorkerHealth } } }, async (request, reply) => {
     const lastFetch = lastCalendarFetch(options.boss)?.toISOString() ?? null
     try {
