@@ -40,6 +40,7 @@ export const EnvSchema = Type.Object({
   QUEUE_LISTEN_NOTIFY: Flag(true, 'Wake workers with LISTEN/NOTIFY when a job is queued (turn off behind PgBouncer in transaction mode)'),
   QUEUE_SUPERVISE_SECONDS: Int(1, 3600, 60, 'How often pg-boss looks for jobs of dead workers (missed heartbeats) and expired jobs'),
   SHUTDOWN_TIMEOUT_MS: Int(0, 600_000, 25_000, 'How long SIGTERM waits for active jobs before giving them back'),
+  WORKER_HTTP_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Port of the standalone worker\'s health listener (GET /health on HOST); unset: none' })),
 
   ICAL_DELAY_MS: Int(0, 3_600_000, 0, 'Artificial delay inside each calendar job (to watch PENDING -> STARTED -> SUCCESS)'),
   ICAL_PRODID: Type.String({ minLength: 1, default: '-//Taskoverflow Calendar//mxm.dk//', description: 'PRODID of generated calendars' }),
@@ -67,7 +68,15 @@ export interface Config {
   }
   /** explicitDataDir: EMBEDDED_PG_DATA_DIR was set (the default may be relocated when running as root) */
   embedded: { dataDir: string, port: number, explicitDataDir: boolean }
-  worker: { mode: 'inline' | 'off', concurrency: number, batchSize: number, pollSeconds: number, shutdownTimeoutMs: number }
+  worker: {
+    mode: 'inline' | 'off'
+    concurrency: number
+    batchSize: number
+    pollSeconds: number
+    shutdownTimeoutMs: number
+    /** the standalone worker's health listener port; undefined: no listener */
+    httpPort: number | undefined
+  }
   queue: { listenNotify: boolean, superviseSeconds: number }
   jobs: {
     retryLimit: number
@@ -122,7 +131,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
       concurrency: e.WORKER_CONCURRENCY,
       batchSize: e.WORKER_BATCH_SIZE,
       pollSeconds: e.WORKER_POLL_SECONDS,
-      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      httpPort: e.WORKER_HTTP_PORT
     },
     queue: { listenNotify: e.QUEUE_LISTEN_NOTIFY, superviseSeconds: e.QUEUE_SUPERVISE_SECONDS },
     jobs: {

@@ -10,6 +10,7 @@ import { startFeedConsumers } from './feeds/consumers.ts'
 import { feedQueues } from './feeds/queue.ts'
 import { createDatabase, createPool } from './db/connection.ts'
 import type { Database } from './db/schema.ts'
+import { startWorkerListener, type WorkerListener } from './health/worker-listener.ts'
 import { createLogger } from './logger.ts'
 import { JobMetrics } from './metrics/job-metrics.ts'
 import { createMetricsRegistry } from './metrics/registry.ts'
@@ -24,8 +25,10 @@ const metricsRegistry = createMetricsRegistry()
 
 let db: Kysely<Database> | undefined
 let boss: PgBoss | undefined
+let listener: WorkerListener | undefined
 // Jobs still running at the timeout are failed by pg-boss and retried by another worker.
 const stop = async () => {
+  await listener?.close()
   await boss?.stop({ graceful: true, timeout: timeoutMs })
   await db?.destroy()
 }
@@ -41,6 +44,9 @@ try {
   })
   await startCalendarConsumers(boss, { db, config: ready, logger, metrics: new JobMetrics(metricsRegistry) })
   await startFeedConsumers(boss, { db, config: ready, logger })
+  if (config.worker.httpPort !== undefined) {
+    listener = await startWorkerListener({ host: config.http.host, port: config.worker.httpPort, db, boss, logger, metrics: metricsRegistry })
+  }
   logger.info({ concurrency: config.worker.concurrency, batchSize: config.worker.batchSize }, 'calendar worker ready')
 } catch (error) {
   logger.fatal({ err: error }, `could not start: ${(error as Error).message}`)

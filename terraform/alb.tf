@@ -3,9 +3,14 @@
 # Plain HTTP on port 80 unless certificate_arn is set; then HTTPS on 443 and 80 redirects.
 
 locals {
-  # GET /api/v1/health: 200 when the task's database answers, 503 otherwise.
-  health_path = "/api/v1/health"
+  # Liveness, not readiness: /api/v1/health/live answers 200 while the process serves HTTP,
+  # without asking the database. /api/v1/health (readiness) fails on every task at once when
+  # the database is down, and the target group would then mark them all unhealthy and ECS
+  # replace them all: no help while the database is away, and a cold start for every task when
+  # it comes back. With liveness, the tasks stay and answer 503 themselves meanwhile.
+  health_path = "/api/v1/health/live"
   https       = var.certificate_arn != null
+  lb_url      = local.https ? "https://${aws_lb.api.dns_name}" : "http://${aws_lb.api.dns_name}"
 }
 
 resource "aws_lb" "api" {

@@ -1,37 +1,12 @@
-# RDS for PostgreSQL in the private subnets, reachable from the ECS tasks only, and its password.
+# RDS for PostgreSQL in the private subnets, reachable from the ECS tasks only.
 #
-# The password is generated here and kept in Secrets Manager; ECS reads it from there at task
-# start (the tasks' PGPASSWORD, see ecs.tf). It never appears in these files, but it is in the
-# terraform state: keep the state private (a remote backend with encryption, not a laptop).
-# Why not RDS's own managed secret (manage_master_user_password)? RDS rotates that one every 7
-# days, and ECS hands a secret to a container only when it starts: running tasks would keep the
-# old password and fail to connect after each rotation.
-
-resource "random_password" "db" {
-  length = 32
-  # RDS forbids / ' " @ and space in master passwords.
-  override_special = "!#$%&*()-_=+[]{}<>:?"
-}
-
-resource "aws_secretsmanager_secret" "db" {
-  # A prefix, not a fixed name: a deleted secret keeps its name for the recovery window.
-  name_prefix             = "${var.name}/db-"
-  description             = "TaskOverflow PostgreSQL credentials (ECS injects password as PGPASSWORD)"
-  recovery_window_in_days = var.secret_recovery_window_days
-}
-
-resource "aws_secretsmanager_secret_version" "db" {
-  secret_id = aws_secretsmanager_secret.db.id
-  # The keys RDS itself uses for database secrets, so tools that read those read this one.
-  secret_string = jsonencode({
-    engine   = "postgres"
-    host     = aws_db_instance.main.address
-    port     = aws_db_instance.main.port
-    dbname   = var.db_name
-    username = var.db_username
-    password = random_password.db.result
-  })
-}
+# The master password is RDS's own (manage_master_user_password): RDS generates it and keeps it
+# in a Secrets Manager secret it manages, so it is in neither these files nor the terraform
+# state. ECS reads it from that secret when a task starts (PGPASSWORD, see ecs.tf).
+# Rotation: RDS rotates that secret (every 7 days by default). A running task keeps the password
+# it started with, and its new connections fail after a rotation until the task is replaced:
+# run `scripts/deploy.sh --restart` (a new deployment of both services, same image) after each
+# rotation, or set the secret's rotation schedule in Secrets Manager to suit your releases.
 
 resource "aws_db_subnet_group" "main" {
   name       = var.name
@@ -44,9 +19,9 @@ resource "aws_db_instance" "main" {
   engine_version = var.db_engine_version
   instance_class = var.db_instance_class
 
-  db_name  = var.db_name
-  username = var.db_username
-  password = random_password.db.result
+  db_name                     = var.db_name
+  username                    = var.db_username
+  manage_master_user_password = true
 
   allocated_storage     = var.db_allocated_storage
   max_allocated_storage = var.db_max_allocated_storage
@@ -65,8 +40,19 @@ resource "aws_db_instance" "main" {
   copy_tags_to_snapshot   = true
   deletion_protection     = var.db_deletion_protection
   skip_final_snapshot     = !var.db_final_snapshot
-  # Used only when db_final_snapshot is true; a second destroy needs another name (or none).
-  final_snapshot_identifier = "${var.name}-final"
+  # Used only when db_final_snapshot is true. Named after the instance's creation time, so a
+  # database created again after a destroy leaves a snapshot of a different name when it goes.
+  final_snapshot_identifier = "${var.name}-final-${formatdate("YYYYMMDDhhmmss", timestamp())}"
 
   auto_minor_version_upgrade = true
+
+  lifecycle {
+    # timestamp() changes on every plan: only the value from the creation is kept.
+    ignore_changes = [final_snapshot_identifier]
+  }
+}
+
+locals {
+  # The Secrets Manager secret RDS manages (JSON with username and password).
+  db_secret_arn = aws_db_instance.main.master_user_secret[0].secret_arn
 }

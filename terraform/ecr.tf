@@ -1,5 +1,6 @@
 # The image registry. Tags are immutable: image_tag names exactly one build, so a task started
-# next week runs what was deployed today, and a rollback is `terraform apply` with the old tag.
+# next week runs what was deployed today, and a rollback is `scripts/deploy.sh <old tag>` for
+# any of the last ecr_keep_images images (older ones are expired: rebuild them from git).
 
 resource "aws_ecr_repository" "app" {
   name                 = var.name

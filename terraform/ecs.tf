@@ -1,7 +1,7 @@
 # The ECS cluster, three task definitions from one image (api, worker, migrate: they differ only
 # in command and environment, as in docker-compose.yml), and two services: the API behind the
-# load balancer, and the calendar workers with a count of their own. The migrate task runs on
-# demand (outputs.tf prints the command).
+# load balancer, and the calendar workers with a count of their own. The migrate task is a
+# one-shot task that scripts/deploy.sh runs, and waits for, before it updates the services.
 
 locals {
   image = "${aws_ecr_repository.app.repository_url}:${var.image_tag}"
@@ -19,6 +19,24 @@ locals {
   shutdown_timeout_ms  = 25000
   stop_timeout_seconds = 60
 
+  # The worker's health listener (WORKER_HTTP_PORT), inside the task only: no port mapping.
+  worker_health_port = 6401
+  # ECS ignores the image's HEALTHCHECK, so each long-running container gets the same probe
+  # here (src/health/probe.ts): the API's liveness route, which does not ask the database (a
+  # database outage must not get every API task replaced), and the worker's GET /health, which
+  # does (a worker that cannot reach the queue does nothing; it is replaced after ~1.5 min).
+  health_check = {
+    command     = ["CMD", "node", "dist/src/health/probe.js"]
+    interval    = 15
+    timeout     = 5
+    retries     = 3
+    startPeriod = 30
+  }
+
+  # Task URLs from the load balancer's name (or var.public_url, for a domain of your own),
+  # never from a request's Host header.
+  public_url = coalesce(var.public_url, local.lb_url)
+
   environment = concat(
     [
       { name = "NODE_ENV", value = "production" },
@@ -31,17 +49,15 @@ locals {
     var.database_ssl == "verify" ? [{ name = "DATABASE_SSL_CA", value = local.rds_ca_bundle }] : [],
   )
 
-  api_environment = concat(
-    [
-      { name = "MIGRATE_ON_START", value = tostring(var.migrate_on_start) },
-      { name = "HOST", value = "0.0.0.0" },
-      { name = "PORT", value = tostring(local.app_port) },
-      # Jobs run in the worker service; the load balancer sets X-Forwarded-Proto.
-      { name = "WORKER_MODE", value = "off" },
-      { name = "TRUST_PROXY", value = "true" },
-    ],
-    var.public_url == null ? [] : [{ name = "PUBLIC_URL", value = var.public_url }],
-  )
+  api_environment = [
+    { name = "MIGRATE_ON_START", value = tostring(var.migrate_on_start) },
+    { name = "HOST", value = "0.0.0.0" },
+    { name = "PORT", value = tostring(local.app_port) },
+    # Jobs run in the worker service; the load balancer sets X-Forwarded-Proto.
+    { name = "WORKER_MODE", value = "off" },
+    { name = "TRUST_PROXY", value = "true" },
+    { name = "PUBLIC_URL", value = local.public_url },
+  ]
 
   # What every container shares; each task definition adds its name, command and environment.
   container = {
@@ -50,7 +66,7 @@ locals {
     stopTimeout = local.stop_timeout_seconds
     secrets = [
       # "<secret arn>:<json key>::" picks one key of the JSON secret.
-      { name = "PGPASSWORD", valueFrom = "${aws_secretsmanager_secret.db.arn}:password::" },
+      { name = "PGPASSWORD", valueFrom = "${local.db_secret_arn}:password::" },
     ]
     logConfiguration = {
       logDriver = "awslogs"
@@ -90,7 +106,8 @@ resource "aws_ecs_task_definition" "api" {
     name         = "api"
     command      = ["node", "dist/src/server.js"]
     portMappings = [{ containerPort = local.app_port, protocol = "tcp" }]
-    environment = concat(local.environment, local.api_environment)
+    environment  = concat(local.environment, local.api_environment)
+    healthCheck  = local.health_check
   })])
 }
 
@@ -114,7 +131,9 @@ resource "aws_ecs_task_definition" "worker" {
     environment = concat(local.environment, [
       { name = "MIGRATE_ON_START", value = tostring(var.migrate_on_start) },
       { name = "WORKER_CONCURRENCY", value = tostring(var.worker_concurrency) },
+      { name = "WORKER_HTTP_PORT", value = tostring(local.worker_health_port) },
     ])
+    healthCheck = local.health_check
   })])
 }
 
@@ -134,6 +153,7 @@ resource "aws_ecs_task_definition" "migrate" {
 
   container_definitions = jsonencode([merge(local.container, {
     name        = "migrate"
+    image       = "${aws_ecr_repository.app.repository_url}:${coalesce(var.migrate_image_tag, var.image_tag)}"
     command     = ["node", "dist/src/migrate.js"]
     environment = local.environment
   })])
@@ -170,9 +190,8 @@ resource "aws_ecs_service" "api" {
     container_port   = local.app_port
   }
 
-  # The target group must belong to a load balancer (through a listener) first, and no task
-  # may start before the secret it reads has a value.
-  depends_on = [aws_lb_listener.http, aws_lb_listener.https, aws_secretsmanager_secret_version.db]
+  # The target group must belong to a load balancer (through a listener) first.
+  depends_on = [aws_lb_listener.http, aws_lb_listener.https]
 }
 
 resource "aws_ecs_service" "worker" {
@@ -196,5 +215,8 @@ resource "aws_ecs_service" "worker" {
     assign_public_ip = true
   }
 
-  depends_on = [aws_secretsmanager_secret_version.db]
+  lifecycle {
+    # With worker_autoscaling the autoscaler owns the count; an apply must not reset it.
+    ignore_changes = [desired_count]
+  }
 }

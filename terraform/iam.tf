@@ -53,9 +53,10 @@ data "aws_iam_policy_document" "execution" {
 
   statement {
     sid = "ReadTheDatabaseSecret"
-    # Encrypted with the account's default Secrets Manager key, so no kms:Decrypt is needed.
+    # The secret RDS manages, encrypted with the account's default Secrets Manager key, so no
+    # kms:Decrypt is needed.
     actions   = ["secretsmanager:GetSecretValue"]
-    resources = [aws_secretsmanager_secret.db.arn]
+    resources = [local.db_secret_arn]
   }
 }
 

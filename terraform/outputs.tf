@@ -1,12 +1,8 @@
 # What you need after `terraform apply`: `terraform output` lists them, `terraform output -raw
-# NAME` prints one for a script.
-
-locals {
-  public_url = local.https ? "https://${aws_lb.api.dns_name}" : "http://${aws_lb.api.dns_name}"
-}
+# NAME` prints one for a script (scripts/deploy.sh reads several).
 
 output "url" {
-  description = "The API's base URL (the load balancer)"
+  description = "The API's base URL: public_url if set, else the load balancer"
   value       = local.public_url
 }
 
@@ -20,6 +16,11 @@ output "swagger_url" {
   value       = "${local.public_url}/docs"
 }
 
+output "region" {
+  description = "AWS region of everything here"
+  value       = var.region
+}
+
 output "ecr_repository_url" {
   description = "Where to push the image: docker push <this>:<image_tag>"
   value       = aws_ecr_repository.app.repository_url
@@ -31,8 +32,8 @@ output "db_endpoint" {
 }
 
 output "db_secret_arn" {
-  description = "Secrets Manager secret with the database credentials (JSON: username, password, host, ...)"
-  value       = aws_secretsmanager_secret.db.arn
+  description = "The Secrets Manager secret RDS manages for the master user (JSON: username, password)"
+  value       = local.db_secret_arn
 }
 
 output "cluster_name" {
@@ -55,11 +56,18 @@ output "log_group_name" {
   value       = aws_cloudwatch_log_group.app.name
 }
 
-output "run_migrations_command" {
-  description = "Runs the migrate task once (AWS CLI); it exits when the schema is up to date"
-  value = join(" ", [
-    "aws ecs run-task --region ${var.region} --cluster ${aws_ecs_cluster.main.name}",
-    "--launch-type FARGATE --task-definition ${aws_ecs_task_definition.migrate.family}",
-    "--network-configuration 'awsvpcConfiguration={subnets=[${join(",", aws_subnet.public[*].id)}],securityGroups=[${aws_security_group.app.id}],assignPublicIp=ENABLED}'",
-  ])
+output "migrate_task_family" {
+  description = "Task definition family of the one-shot migrate task (scripts/deploy.sh runs it)"
+  value       = aws_ecs_task_definition.migrate.family
+}
+
+output "task_network_configuration" {
+  description = "awsvpcConfiguration for `aws ecs run-task --network-configuration` (the services' own)"
+  value = jsonencode({
+    awsvpcConfiguration = {
+      subnets        = aws_subnet.public[*].id
+      securityGroups = [aws_security_group.app.id]
+      assignPublicIp = "ENABLED"
+    }
+  })
 }

@@ -14,9 +14,11 @@ variable "name" {
   default     = "taskoverflow"
 
   validation {
-    # The ALB and target group names are built from it and may not exceed 32 characters.
-    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.name))
-    error_message = "name: 2-21 characters, lower-case letters, digits and hyphens, starting with a letter."
+    # The ALB and target group names are built from it and may not exceed 32 characters; the
+    # ALB and RDS refuse a name that ends with a hyphen or holds two in a row, but only when
+    # applying, half-way through.
+    condition     = can(regex("^[a-z][a-z0-9-]{0,19}[a-z0-9]$", var.name)) && !strcontains(var.name, "--")
+    error_message = "name: 2-21 characters, lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen."
   }
 }
 
@@ -29,6 +31,12 @@ variable "image_tag" {
     condition     = length(var.image_tag) > 0 && var.image_tag != "latest"
     error_message = "image_tag: the tag you pushed (e.g. git rev-parse --short HEAD), not latest."
   }
+}
+
+variable "migrate_image_tag" {
+  description = "Tag the one-shot migrate task runs; null: image_tag. scripts/deploy.sh migrates with the new tag while the services still run the old one"
+  type        = string
+  default     = null
 }
 
 variable "cpu_architecture" {
@@ -157,9 +165,9 @@ variable "log_retention_days" {
 }
 
 variable "migrate_on_start" {
-  description = "MIGRATE_ON_START of the api and worker tasks (safe when several start at once); false: run the migrate task yourself before each deployment"
+  description = "MIGRATE_ON_START of the api and worker tasks; false (the default): scripts/deploy.sh runs the one-shot migrate task, and checks it succeeded, before it updates the services"
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "container_insights" {
@@ -201,7 +209,7 @@ variable "db_name" {
 }
 
 variable "db_username" {
-  description = "Master user of the instance, which the app connects as (its password is generated into Secrets Manager)"
+  description = "Master user of the instance, which the app connects as (RDS keeps its password in a Secrets Manager secret of its own)"
   type        = string
   default     = "taskoverflow"
 }
@@ -253,21 +261,10 @@ variable "database_pool_max" {
   default     = 5
 }
 
-variable "secret_recovery_window_days" {
-  description = "Days a deleted database secret can still be restored (0: delete at once, handy in a lab)"
-  type        = number
-  default     = 7
-
-  validation {
-    condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)
-    error_message = "secret_recovery_window_days: 0, or 7 to 30."
-  }
-}
-
 # ---- image registry ----
 
 variable "ecr_keep_images" {
-  description = "Tagged images the ECR lifecycle policy keeps (older ones expire)"
+  description = "Images the ECR lifecycle policy keeps, newest first: you can roll back (scripts/deploy.sh <older tag>) to any of the last this-many deployments; older ones must be rebuilt from their commit"
   type        = number
   default     = 20
 }

@@ -13,6 +13,7 @@ t.test('defaults', async (t) => {
   t.equal(loadConfig({ EMBEDDED_PG_DATA_DIR: 'pg' }, '/srv/app').embedded.dataDir, '/srv/app/pg')
   t.equal(loadConfig({ EMBEDDED_PG_DATA_DIR: 'pg' }, '/srv/app').embedded.explicitDataDir, true)
   t.equal(config.worker.mode, 'inline')
+  t.equal(config.worker.httpPort, undefined, 'no worker health listener unless asked')
   t.equal(config.jobs.retentionDays, 7)
   t.equal(config.jobs.icalDelayMs, 0)
   t.equal(config.calendar.prodId, '-//Taskoverflow Calendar//mxm.dk//')
@@ -28,6 +29,8 @@ t.test('values are converted and checked', async (t) => {
   t.equal(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'false' }).database.preparedStatements, false)
   t.equal(config.worker.mode, 'off')
   t.equal(config.database.url, 'postgresql://u:p@db:5432/app')
+  t.equal(loadConfig({ WORKER_HTTP_PORT: '6401' }).worker.httpPort, 6401)
+  t.equal(loadConfig({ WORKER_HTTP_PORT: '' }).worker.httpPort, undefined, 'empty: off')
 })
 
 t.test('every problem is reported, naming the variable and the value', async (t) => {
@@ -44,6 +47,7 @@ t.test('every problem is reported, naming the variable and the value', async (t)
     [{ WORKER_MODE: 'sometimes' }, /WORKER_MODE="sometimes": must be one of inline, off/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL="mysql:\/\/x"/],
     [{ ICAL_DELAY_MS: '-1' }, /ICAL_DELAY_MS="-1"/],
+    [{ WORKER_HTTP_PORT: 'health' }, /WORKER_HTTP_PORT="health": Expected integer/],
     [{ DATABASE_SSL: 'verify' }, /DATABASE_SSL=verify needs DATABASE_URL/]
   ]
   for (const [env, message] of cases) {

@@ -1,5 +1,6 @@
-// GET /health: 200 when the database answers, 503 with a JSON error when it does not; and the
-// service rides out the outage (no crash, no 500s) and recovers when the database is back.
+// GET /health (readiness): 200 when the database answers, 503 with a JSON error when it does
+// not; GET /health/live (liveness): 200 either way, the database is not asked. And the service
+// rides out the outage (no crash, no 500s) and recovers when the database is back.
 import t from 'tap'
 import { buildTestApp } from './helpers/app.ts'
 import { createTestDatabase } from './helpers/database.ts'
@@ -23,10 +24,17 @@ t.test('200 {"status":"ok"} when the database answers', async (t) => {
   t.same({ status: res.statusCode, body: res.json() }, { status: 200, body: { status: 'ok' } })
 })
 
+t.test('liveness: 200 {"status":"ok"}', async (t) => {
+  const res = await app.inject({ method: 'GET', url: '/api/v1/health/live' })
+  t.same({ status: res.statusCode, body: res.json() }, { status: 200, body: { status: 'ok' } })
+})
+
 t.test('database gone: 503 with a JSON error everywhere, no crash; back: 200 again', async (t) => {
   await proxy.cut()
   const down = await app.inject({ method: 'GET', url: '/api/v1/health' })
   t.same({ status: down.statusCode, body: down.json() }, { status: 503, body: { error: 'Database unavailable' } })
+  const live = await app.inject({ method: 'GET', url: '/api/v1/health/live' })
+  t.same({ status: live.statusCode, body: live.json() }, { status: 200, body: { status: 'ok' } }, 'liveness does not depend on the database')
   for (const url of ['/api/v1/todos', '/api/v1/todos/1']) {
     const res = await app.inject({ method: 'GET', url })
     t.equal(res.statusCode, 503, `${url}: 503 rather than 500`)

@@ -1,33 +1,43 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { sql } from 'kysely'
 import { errorResponse } from '../http/schemas.ts'
+import { DATABASE_PROBE_TIMEOUT_MS, probeDatabase } from './database-probe.ts'
 
-const HEALTH_TIMEOUT_MS = 2000
-
+// Two questions, two routes. Liveness (/health/live): is this process serving HTTP at all?
+// Nothing but a restart helps when it is not, so the load balancer's target group and the ECS
+// container health check ask this one. Readiness (/health): can it do useful work, i.e. does
+// the database answer? During a database outage every task would fail it at once, and an
+// orchestrator that restarts or drains on it would kill every API task for nothing (the
+// database's return would not bring them back any sooner); people, dashboards and compose's
+// start-up ordering ask this one.
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/health/live', {
+    schema: {
+      tags: ['health'],
+      summary: 'Liveness: the process serves HTTP',
+      description: 'Always 200 while the process runs; it does not touch the database. The load balancer and the ECS container health check use it, so a database outage does not get healthy API tasks replaced.',
+      response: {
+        200: Type.Object({ status: Type.Literal('ok') }, { description: 'The process is up', examples: [{ status: 'ok' }] })
+      }
+    }
+  }, async () => ({ status: 'ok' as const }))
+
   app.get('/health', {
     schema: {
       tags: ['health'],
-      summary: 'Liveness and database reachability',
-      description: '200 when the database answers within 2 s, 503 otherwise (load balancers and container health checks use it).',
+      summary: 'Readiness: the database answers',
+      description: `200 when the database answers within ${DATABASE_PROBE_TIMEOUT_MS / 1000} s, 503 otherwise (compose waits on it before it calls the API healthy; for liveness use /health/live).`,
       response: {
         200: Type.Object({ status: Type.Literal('ok') }, { description: 'Up, and the database answers', examples: [{ status: 'ok' }] }),
         503: errorResponse('The database does not answer', 'Database unavailable')
       }
     }
   }, async (request, reply) => {
-    let timer: NodeJS.Timeout | undefined
     try {
-      await Promise.race([
-        sql`select 1`.execute(app.db),
-        new Promise((_resolve, reject) => { timer = setTimeout(() => reject(new Error('timed out')), HEALTH_TIMEOUT_MS) })
-      ])
+      await probeDatabase(app.db)
       return { status: 'ok' as const }
     } catch (err) {
       request.log.warn({ err }, 'health check: database did not answer')
       return reply.code(503).send({ error: 'Database unavailable' })
-    } finally {
-      clearTimeout(timer)
     }
   })
 }

@@ -13,7 +13,8 @@ export function createMetricsRegistry (): Registry {
  * GET /metrics in Prometheus's text format, on any Fastify instance: the API, or the worker's
  * own listener. Left out of the OpenAPI document: it is not part of the JSON API.
  */
-export function metricsRoute (app: FastifyInstance, registry: Registry): void {
+// Any Fastify instance: whatever its logger or type provider, only .get() is used.
+export function metricsRoute (app: Pick<FastifyInstance<any, any, any, any, any>, 'get'>, registry: Registry): void {
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     const text = await registry.metrics()
     return reply.type(registry.contentType).send(text)

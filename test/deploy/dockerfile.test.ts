@@ -2,6 +2,7 @@
 // fixtures/mistakes.ts is caught by name.
 import t from 'tap'
 import { appFacts, readRepoFiles } from './checks/app.ts'
+import { probeUrl } from '../../src/health/probe.ts'
 import { checkDockerfile, checkDockerignore, healthcheckCommand, imageCommand } from './checks/dockerfile.ts'
 import { dockerfileMistakes, withMistake } from './fixtures/mistakes.ts'
 
@@ -13,11 +14,12 @@ t.test('the Dockerfile and .dockerignore have no problems', async (t) => {
   t.same(check(files), [])
 })
 
-t.test('the image runs node itself, and its health check is node calling the health route', async (t) => {
+t.test('the image runs node itself; its health check asks the API\'s liveness route, or a worker\'s listener', async (t) => {
   t.same(imageCommand(files.Dockerfile!), ['node', 'dist/src/server.js'])
-  const probe = healthcheckCommand(files.Dockerfile!)
-  t.equal(probe[0], 'node')
-  t.match(probe.join(' '), app.healthPath)
+  t.same(healthcheckCommand(files.Dockerfile!), ['node', 'dist/src/health/probe.js'])
+  t.equal(probeUrl({ PORT: '6400' }, undefined), `http://127.0.0.1:6400${app.livenessPath}`)
+  t.equal(probeUrl({ PORT: '6400', WORKER_HTTP_PORT: '6401' }, undefined), 'http://127.0.0.1:6401/health')
+  t.equal(probeUrl({}, app.healthPath), `http://127.0.0.1:6400${app.healthPath}`, 'a path given: the API on PORT (6400 by default)')
 })
 
 for (const mistake of dockerfileMistakes) {

@@ -12,19 +12,24 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export interface AppFacts {
   /** PORT's default: the port the API listens on in every container */
   port: number
-  /** the GET route tagged "health" */
+  /** readiness: the GET route tagged "health" that asks the database */
   healthPath: string
+  /** liveness: the GET route tagged "health" that does not; the probe's default */
+  livenessPath: string
   /** SHUTDOWN_TIMEOUT_MS's default: how long a stopping worker lets active jobs finish */
   shutdownTimeoutMs: number
 }
 
 export async function appFacts (): Promise<AppFacts> {
   const openapi = YAML.parse(await readFile(path.join(root, 'openapi.yaml'), 'utf8'))
-  const healthPath = Object.entries<any>(openapi.paths).find(([, item]) => item.get?.tags?.includes('health'))?.[0]
-  if (!healthPath) throw new Error('openapi.yaml has no GET route tagged "health"')
+  const healthPaths = Object.entries<any>(openapi.paths).filter(([, item]) => item.get?.tags?.includes('health')).map(([p]) => p)
+  const healthPath = healthPaths.find((p) => p.endsWith('/health'))
+  const livenessPath = healthPaths.find((p) => p.endsWith('/health/live'))
+  if (!healthPath || !livenessPath) throw new Error('openapi.yaml lacks GET .../health or .../health/live tagged "health"')
   return {
     port: EnvSchema.properties.PORT.default,
     healthPath,
+    livenessPath,
     shutdownTimeoutMs: EnvSchema.properties.SHUTDOWN_TIMEOUT_MS.default
   }
 }

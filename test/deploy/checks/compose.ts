@@ -118,17 +118,20 @@ export function checkCompose (text: string, schema: Record<string, any>, app: Ap
     const env = environmentOf(api)
     const port = Number(env.PORT || app.port)
     if (port !== app.port) problems.push(`docker-compose.yml: api PORT=${env.PORT}, the image and health checks use ${app.port}`)
+    if ((api.ports ?? []).some((p: unknown) => typeof p !== 'string' || !p.startsWith('127.0.0.1:'))) problems.push('docker-compose.yml: api must publish on 127.0.0.1 by default (API_BIND defaults to 127.0.0.1)')
     if (!publishedContainerPorts(api).includes(port)) problems.push(`docker-compose.yml: api must publish container port ${port} (e.g. "${port}:${port}")`)
     if (env.HOST !== '0.0.0.0') problems.push('docker-compose.yml: api needs HOST=0.0.0.0 (the default 127.0.0.1 is unreachable from outside the container)')
     if (env.WORKER_MODE !== 'off') problems.push('docker-compose.yml: api needs WORKER_MODE=off (the worker service works the jobs)')
-    const probe = JSON.stringify(api.healthcheck?.test ?? '')
-    if (!probe.includes(app.healthPath) || !probe.includes(String(port))) problems.push(`docker-compose.yml: api healthcheck must call ${app.healthPath} on port ${port}`)
+    const probe = (api.healthcheck?.test ?? []) as string[]
+    if (probe.join(' ') !== `CMD node dist/src/health/probe.js ${app.healthPath}`) problems.push(`docker-compose.yml: api healthcheck must be ["CMD", "node", "dist/src/health/probe.js", "${app.healthPath}"] (readiness)`)
   }
 
   const worker = services.worker
   if (worker) {
     if (worker.container_name || (worker.ports ?? []).length > 0) problems.push('docker-compose.yml: worker must not set container_name or ports, or --scale worker=N fails')
     if (worker.command?.[1] !== 'dist/src/worker.js') problems.push('docker-compose.yml: worker must run dist/src/worker.js')
+    // The image's probe asks the worker's listener only when WORKER_HTTP_PORT is set.
+    if (!environmentOf(worker).WORKER_HTTP_PORT || worker.healthcheck?.disable) problems.push('docker-compose.yml: worker needs WORKER_HTTP_PORT and a health check (its GET /health)')
   }
   return problems
 }

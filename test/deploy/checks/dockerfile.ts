@@ -76,8 +76,16 @@ export function copiesOf (stage: Stage): CopyStep[] {
   })
 }
 
-export function checkDockerfile (text: string, app: AppFacts): string[] {
-  const problems = validate(text).map((d) => `Dockerfile:${d.range.start.line + 1}: ${d.message}`)
+/** FROM lines with the ARGs declared before the first FROM at their defaults, as a plain build sees them. */
+export function withArgDefaults (text: string): string {
+  const head = text.split(/^FROM /m)[0] ?? ''
+  const defaults = new Map([...head.matchAll(/^ARG (\w+)=(\S+)/gm)].map((m) => [m[1]!, m[2]!]))
+  return text.replace(/^FROM .*$/gm, (line) => line.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, a, b) => defaults.get(a ?? b) ?? whole))
+}
+
+export function checkDockerfile (original: string, app: AppFacts): string[] {
+  const problems = validate(original).map((d) => `Dockerfile:${d.range.start.line + 1}: ${d.message}`)
+  const text = withArgDefaults(original)
   const stages = stagesOf(text)
   const final = stages.at(-1)
   if (!final) return [...problems, 'Dockerfile: no FROM']
@@ -85,7 +93,8 @@ export function checkDockerfile (text: string, app: AppFacts): string[] {
 
   for (const { from } of stages) {
     const tag = from.getImageTag()
-    if (!from.getImageDigest() && (!tag || tag === 'latest')) problems.push(`Dockerfile: FROM ${from.getImage()}: pin a version tag (not latest)`)
+    if (!tag || tag === 'latest') problems.push(`Dockerfile: FROM ${from.getImage()}: pin a version tag (not latest)`)
+    if (!from.getImageDigest()) problems.push(`Dockerfile: FROM ${from.getImage()}: pin the digest too (name:tag@sha256:...)`)
   }
   const [major = 0, minor = 0] = (final.from.getImageTag() ?? '').split(/[.-]/).map(Number)
   if (final.from.getImageName() !== 'node' || !(major > 22 || (major === 22 && minor >= 12))) {
@@ -113,8 +122,8 @@ export function checkDockerfile (text: string, app: AppFacts): string[] {
   const probe = healthcheckCommand(text)
   if (!check || check.getSubcommand()?.getValue().toUpperCase() === 'NONE') {
     problems.push('Dockerfile: final stage has no HEALTHCHECK')
-  } else if (probe[0] !== 'node' || !probe.some((a) => a.includes(app.healthPath))) {
-    problems.push(`Dockerfile: HEALTHCHECK must be CMD ["node", ...] calling ${app.healthPath} (slim images have no curl)`)
+  } else if (probe.join(' ') !== 'node dist/src/health/probe.js') {
+    problems.push('Dockerfile: HEALTHCHECK must be CMD ["node", "dist/src/health/probe.js"] (slim images have no curl; the probe picks the API or the worker)')
   }
 
   const command = imageCommand(text)
