@@ -10,11 +10,10 @@ import type { Benchmark } from './context.ts'
 import { sql } from './lib/database.ts'
 import { startApi, startProcess } from './lib/processes.ts'
 import { NO_REDIS, redisAnswers } from './lib/redis.ts'
-import type { Result } from './lib/report.ts'
 import { alternate } from './lib/rounds.ts'
 import { seedTodos } from './lib/seed.ts'
 import { bullmqPeer, type BullmqPeer } from './peers/bullmq-calendar/control.ts'
-import { summarize } from './lib/report.ts'
+import { summarize, type Result } from './lib/report.ts'
 
 /** Distinct filters per job: every calendar is rendered on its own. */
 const variedFilters = (from: number, count: number) => Array.from({ length: count }, (_, j) => ({ filters: { window: from + j } }))

@@ -33,7 +33,13 @@ async function timePostgres (dataDir: string): Promise<number> {
   return seconds
 }
 
-export const startup: Benchmark = async ({ log }) => {
+export const startup: Benchmark = async ({ smoke, log }) => {
+  // Four initdb/start cycles of an embedded PostgreSQL are most of a smoke run's budget; CI starts
+  // the server on an embedded PostgreSQL in test/server-process.test.ts anyway.
+  if (smoke) {
+    log('start-up: skipped in a smoke run (run it with `npm run bench -- startup`)')
+    return []
+  }
   const dir = await sharedTemp()
   try {
     log('start-up: npm start on a fresh data directory, then again on it')
