@@ -9,6 +9,7 @@ import { Type } from '@sinclair/typebox'
 import pg from 'pg'
 import { TodoFiltersQuery } from '../../src/todos/filters.ts'
 import { Todo, TodoIdParams } from '../../src/todos/schemas.ts'
+import { sameValidation } from './validation.ts'
 
 const TIMESTAMP_OID = 1114
 const types = {
@@ -17,7 +18,7 @@ const types = {
 } as pg.CustomTypesConfig
 const pool = new pg.Pool({ connectionString: process.argv[2], max: 10, types })
 
-const app = Fastify()
+const app = Fastify(sameValidation)
 app.addSchema(Todo)
 app.get('/api/v1/todos', {
   schema: { querystring: TodoFiltersQuery, response: { 200: Type.Array(Type.Ref(Todo)) } }

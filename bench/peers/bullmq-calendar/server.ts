@@ -9,6 +9,7 @@ import { Job, Queue, QueueEvents } from 'bullmq'
 import { TodoFiltersQuery, parseFilters } from '../../../src/todos/filters.ts'
 import { CALENDAR_QUEUE, bullmqOptions, type CalendarJobData, type CalendarJobResult } from './calendar-job.ts'
 import { startCalendarWorker } from './worker.ts'
+import { sameValidation } from '../validation.ts'
 
 const [databaseUrl, port] = process.argv.slice(2)
 const queue = new Queue<CalendarJobData>(CALENDAR_QUEUE, bullmqOptions())
@@ -33,7 +34,7 @@ async function statusBody (job: Job<CalendarJobData, CalendarJobResult>, base: s
   }
 }
 
-const app = Fastify()
+const app = Fastify(sameValidation)
 const taskUrl = (host: string, id: string) => `http://${host}/api/v1/todos/ical/${id}`
 
 app.post<{ Querystring: TodoFiltersQuery }>('/api/v1/todos/ical', { schema: { querystring: TodoFiltersQuery } }, async (request, reply) => {
