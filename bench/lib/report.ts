@@ -5,8 +5,11 @@ export interface Result {
   metric: string
   value: number
   unit: string
-  /** what a user would pick instead, measured in this run (alternating rounds) */
-  baseline?: { label: string, value: number }
+  /**
+   * what a user would pick instead, measured in this run (alternating rounds); `part`: not a peer
+   * but a part of ours (e.g. the embedded PostgreSQL alone), shown for scale without a verdict
+   */
+  baseline?: { label: string, value: number, part?: boolean }
   /** what we aim for, e.g. "<= 10" */
   target?: string
   note?: string
@@ -37,7 +40,7 @@ const lowerIsBetter = (unit: string) => !unit.endsWith('/s')
 
 /** "peer faster" / "ours faster" / "even" (within 5 %), from the ratio and the unit. */
 export function verdict (r: Result): string {
-  if (!r.baseline || r.baseline.value === 0) return ''
+  if (!r.baseline || r.baseline.value === 0 || r.baseline.part) return ''
   const x = r.value / r.baseline.value
   if (Math.abs(x - 1) < 0.05) return 'even'
   const oursBetter = lowerIsBetter(r.unit) ? x < 1 : x > 1
