@@ -1,6 +1,8 @@
-// `npm run bench [-- <name> ...] [-- --smoke]`: run the benchmarks (all, or the named ones)
-// against a real PostgreSQL, print a Markdown table with each figure beside its same-run
-// baseline, and write the results as JSON to bench/results/.
+// `npm run bench [-- <name> ...] [-- --smoke] [-- --json <file>]`: run the benchmarks (all, or
+// the named ones) against a real PostgreSQL, print a Markdown table with each figure beside the
+// peer measured in the same run, and write the results as JSON: a full run to
+// bench/results/latest.json, a partial one to bench/results/<names>-<time>.json (not kept in git),
+// a smoke run nowhere unless --json names a file (the smoke test gives one in its temp dir).
 import { mkdir, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -14,9 +16,11 @@ import { startBenchServer } from './lib/database.ts'
 import { root } from './lib/processes.ts'
 import { table, type Result } from './lib/report.ts'
 import { metricsScrape } from './metrics-scrape.ts'
+import { queueLevel } from './queue-level.ts'
 import { startup } from './startup.ts'
 
 const benchmarks: Record<string, Benchmark> = {
+  queue: queueLevel,
   'job-latency': jobLatency,
   'backlog-drain': backlogDrain,
   'big-calendar': bigCalendar,
@@ -28,7 +32,13 @@ const benchmarks: Record<string, Benchmark> = {
 
 const args = process.argv.slice(2)
 const smoke = args.includes('--smoke')
-const names = args.filter((a) => !a.startsWith('--'))
+const jsonAt = args.indexOf('--json')
+const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined
+if (jsonAt >= 0 && !jsonFile) {
+  console.error('--json needs a file name')
+  process.exit(2)
+}
+const names = args.filter((a, i) => !a.startsWith('--') && (jsonAt < 0 || i !== jsonAt + 1))
 const unknown = names.filter((n) => !(n in benchmarks))
 if (unknown.length > 0) {
   console.error(`unknown benchmark(s): ${unknown.join(', ')}; choose from ${Object.keys(benchmarks).join(', ')}`)
@@ -59,10 +69,13 @@ const machine = {
 }
 console.log(`\nMachine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB, Node ${machine.node}, PostgreSQL ${machine.postgres}\n`)
 console.log(table(results))
-const dir = path.join(root, 'bench', 'results')
-await mkdir(dir, { recursive: true })
 const report = JSON.stringify({ date: new Date().toISOString(), smoke, machine, results }, null, 2)
-const file = path.join(dir, `${smoke ? 'smoke-' : ''}${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-await writeFile(file, report)
-await writeFile(path.join(dir, smoke ? 'smoke-latest.json' : 'latest.json'), report)
-log(`results written to ${path.relative(root, file)}`)
+const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+const file = jsonFile ?? (smoke
+  ? undefined
+  : path.join(root, 'bench', 'results', names.length === 0 ? 'latest.json' : `${selected.join('+')}-${stamp}.json`))
+if (file) {
+  await mkdir(path.dirname(file), { recursive: true })
+  await writeFile(file, report)
+  log(`results written to ${path.relative(process.cwd(), file)}`)
+}

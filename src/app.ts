@@ -2,7 +2,7 @@
 // Entry points listen; tests call app.inject. The job path reads top to bottom: the database,
 // the queue, the features (todos, calendar tasks and feeds, with their inline workers), then
 // the HTTP API.
-import Fastify from 'fastify'
+import Fastify, { type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { httpApi } from './api.ts'
 import { calendarPlugin } from './calendar/plugin.ts'
@@ -18,28 +18,32 @@ import { metricsPlugin } from './metrics/plugin.ts'
 import { queuePlugin } from './queue/plugin.ts'
 import { todosPlugin } from './todos/plugin.ts'
 
+// How request input is validated; also used by the benchmark's peers (bench/peers/), so they
+// validate exactly as much.
+export const requestValidation = {
+  customOptions: {
+    // Input is taken as sent: no type coercion ("5" is not 5), no silently dropped unknown
+    // fields (they are a 400), no defaults filled in (a partial PUT must not reset fields
+    // it left out; the database owns the defaults), first problem reported.
+    coerceTypes: false,
+    removeAdditional: false,
+    useDefaults: false,
+    allErrors: false,
+    allowUnionTypes: true,
+    // A pattern's schema says in words what it wants (see http/schemas.ts); errors carry
+    // their schema (verbose) so the message can say it.
+    keywords: [PATTERN_PROBLEM],
+    verbose: true
+  }
+} satisfies FastifyServerOptions['ajv']
+
 export function createServer (config: Config, logger?: Logger) {
   return Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: { level: config.logLevel } }),
     requestIdHeader: 'x-request-id',
     logController: new OneLinePerRequest(),
     trustProxy: config.http.trustProxy,
-    ajv: {
-      customOptions: {
-        // Input is taken as sent: no type coercion ("5" is not 5), no silently dropped unknown
-        // fields (they are a 400), no defaults filled in (a partial PUT must not reset fields
-        // it left out; the database owns the defaults), first problem reported.
-        coerceTypes: false,
-        removeAdditional: false,
-        useDefaults: false,
-        allErrors: false,
-        allowUnionTypes: true,
-        // A pattern's schema says in words what it wants (see http/schemas.ts); errors carry
-        // their schema (verbose) so the message can say it.
-        keywords: [PATTERN_PROBLEM],
-        verbose: true
-      }
-    },
+    ajv: requestValidation,
     schemaErrorFormatter: formatValidationError
   }).withTypeProvider<TypeBoxTypeProvider>()
 }
