@@ -9,10 +9,12 @@ import { apiThroughput } from './api-throughput.ts'
 import { backlogDrain } from './backlog-drain.ts'
 import { bigCalendar } from './big-calendar.ts'
 import type { Benchmark } from './context.ts'
+import { historyCost } from './history-cost.ts'
 import { jobLatency } from './job-latency.ts'
 import { startBenchServer } from './lib/database.ts'
 import { root } from './lib/processes.ts'
 import { table, type Result } from './lib/report.ts'
+import { sseFanout } from './sse-fanout.ts'
 import { startup } from './startup.ts'
 
 const benchmarks: Record<string, Benchmark> = {
@@ -21,7 +23,9 @@ const benchmarks: Record<string, Benchmark> = {
   'big-calendar': bigCalendar,
   'api-throughput': apiThroughput,
   'accept-rate': acceptRate,
-  startup
+  startup,
+  'history-cost': historyCost,
+  'sse-fanout': sseFanout
 }
 
 const args = process.argv.slice(2)

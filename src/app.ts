@@ -8,6 +8,7 @@ import { calendarPlugin } from './calendar/plugin.ts'
 import { ICAL_SETTLED_CHANNEL, calendarQueues } from './calendar/queue.ts'
 import type { Config, ReadyConfig } from './config.ts'
 import { databasePlugin } from './db/plugin.ts'
+import { eventsPlugin } from './events/plugin.ts'
 import { formatValidationError, PATTERN_PROBLEM } from './http/errors.ts'
 import { OneLinePerRequest } from './http/request-log.ts'
 import type { Logger } from './logger.ts'
@@ -46,6 +47,7 @@ export async function buildApp (config: ReadyConfig, options: { logger?: Logger 
   const app = createServer(config, options.logger)
   await app.register(databasePlugin, config)
   await app.register(queuePlugin, { config, queues: calendarQueues(config), settledChannel: ICAL_SETTLED_CHANNEL })
+  await app.register(eventsPlugin)
   await app.register(calendarPlugin, config)
   await app.register(httpApi, config)
   return app

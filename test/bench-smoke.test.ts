@@ -27,7 +27,7 @@ t.test('npm run bench -- --smoke runs every benchmark and writes a table and JSO
   const report = JSON.parse(await readFile(path.join(root, 'bench', 'results', 'smoke-latest.json'), 'utf8'))
   t.equal(report.smoke, true)
   const benchmarks = new Set(report.results.map((r: { benchmark: string }) => r.benchmark.split(' (')[0]))
-  t.same([...benchmarks].sort(), ['API throughput', 'accept rate', 'backlog drain', 'big calendar', 'job latency', 'queue floor', 'start-up'])
+  t.same([...benchmarks].sort(), ['API throughput', 'SSE fan-out', 'accept rate', 'backlog drain', 'big calendar', 'job latency', 'job latency with task history', 'queue floor', 'start-up'])
   for (const result of report.results) {
     t.ok(Number.isFinite(result.value), `${result.benchmark} ${result.metric}: a number`)
     if (result.baseline) t.ok(Number.isFinite(result.baseline.value), `${result.benchmark} ${result.metric}: a baseline number`)

@@ -6,6 +6,7 @@ import type { PgBoss } from 'pg-boss'
 import { CALENDAR_CLEANUP_QUEUE, ICAL_QUEUE, type IcalJobData } from './queue.ts'
 import { icalJobHandler, type IcalJobDeps } from './job.ts'
 import { deleteCalendarsOlderThan } from './store.ts'
+import { deleteExpiredEvents } from './task-history.ts'
 
 export async function startCalendarConsumers (boss: PgBoss, deps: IcalJobDeps): Promise<void> {
   const { worker, jobs } = deps.config
@@ -26,6 +27,8 @@ export async function startCalendarConsumers (boss: PgBoss, deps: IcalJobDeps): 
   await boss.work(CALENDAR_CLEANUP_QUEUE, async () => {
     const deleted = await deleteCalendarsOlderThan(deps.db, jobs.retentionDays)
     if (deleted > 0) deps.logger.info({ deleted }, 'expired calendars deleted')
+    const events = await deleteExpiredEvents(deps.db) // task histories go with their tasks
+    if (events > 0) deps.logger.info({ events }, 'expired task and todo events deleted')
   })
   await boss.schedule(CALENDAR_CLEANUP_QUEUE, '17 * * * *')
 }

