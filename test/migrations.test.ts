@@ -68,7 +68,7 @@ t.test('a database that an older release gave the v1 trigger ends with one trigg
   await query(older.url, 'drop trigger taskoverflow_ical_settled on pgboss.job')
   await query(older.url, V1_TRIGGER)
 
-  t.same(await migrateDatabase(config, logger), ['0004_job_settled_trigger'], 'the upgrade applies 0004')
+  t.same((await migrateDatabase(config, logger)).filter((name) => name < '0005'), ['0004_job_settled_trigger'], 'the upgrade applies 0004 (later migrations are re-run: they are idempotent)')
   const triggers = await query<{ tgname: string }>(older.url,
     "select tgname from pg_trigger where tgrelid = 'pgboss.job'::regclass and tgfoid = 'taskoverflow_notify_job_settled'::regproc")
   t.same(triggers.map((r) => r.tgname), ['taskoverflow_ical_settled'], 'exactly one trigger calls the function')

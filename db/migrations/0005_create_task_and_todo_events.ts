@@ -10,14 +10,15 @@
 // repeated in src/events/feed.ts and src/calendar/queue.ts; migrations never import app code.
 import { sql, type Kysely } from 'kysely'
 
+// Idempotent (if not exists, or replace): safe to run again on a database that has it.
 export async function up (db: Kysely<any>): Promise<void> {
-  await sql`create sequence taskoverflow_event_seq`.execute(db)
+  await sql`create sequence if not exists taskoverflow_event_seq`.execute(db)
 
   // attempt: pg-boss's retry_count + 1 (it counts a restart when a started job is fetched again).
   // actor: application_name of the connection that made the change, which names the process
   // (src/queue/boss.ts): the worker for STARTED/SUCCESS/failures, the API for queue and cancel.
   await sql`
-    create table task_events (
+    create table if not exists task_events (
       seq bigint primary key default nextval('taskoverflow_event_seq'),
       task_id uuid not null,
       state text not null,
@@ -26,18 +27,18 @@ export async function up (db: Kysely<any>): Promise<void> {
       error text,
       at timestamptz not null default clock_timestamp()
     )`.execute(db)
-  await sql`create index task_events_task_id_seq_idx on task_events (task_id, seq)`.execute(db)
+  await sql`create index if not exists task_events_task_id_seq_idx on task_events (task_id, seq)`.execute(db)
 
   // One row per statement, not per todo: a bulk import of 100,000 todos is one event.
   await sql`
-    create table todo_events (
+    create table if not exists todo_events (
       seq bigint primary key default nextval('taskoverflow_event_seq'),
       op text not null,
       todo_ids integer[] not null,
       count integer not null,
       at timestamptz not null default clock_timestamp()
     )`.execute(db)
-  await sql`create index todo_events_at_idx on todo_events (at)`.execute(db)
+  await sql`create index if not exists todo_events_at_idx on todo_events (at)`.execute(db)
 
   // Kept cheap: one INSERT and one NOTIFY per state change, nothing read.
   await sql`
@@ -85,6 +86,7 @@ export async function up (db: Kysely<any>): Promise<void> {
     end
     $$`.execute(db)
   for (const [op, table] of [['insert', 'new table as new_rows'], ['update', 'new table as new_rows'], ['delete', 'old table as old_rows']]) {
+    await sql.raw(`drop trigger if exists todos_${op}_event on todos`).execute(db)
     await sql.raw(`create trigger todos_${op}_event after ${op} on todos referencing ${table}
       for each statement execute function taskoverflow_record_todo_event()`).execute(db)
   }
@@ -92,6 +94,8 @@ export async function up (db: Kysely<any>): Promise<void> {
   // On the partitioned job table: Postgres clones the triggers onto every partition. Failing
   // (also by expiry) DELETEs the row and INSERTs it again, so INSERT is watched as well as UPDATE;
   // updates that leave the state as it was (heartbeats) are skipped by WHEN, before any function.
+  await sql`drop trigger if exists taskoverflow_ical_history_insert on pgboss.job`.execute(db)
+  await sql`drop trigger if exists taskoverflow_ical_history_update on pgboss.job`.execute(db)
   await sql`
     create trigger taskoverflow_ical_history_insert
       after insert on pgboss.job

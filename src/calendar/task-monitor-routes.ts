@@ -49,5 +49,4 @@ export const taskMonitorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (events.length === 0) return reply.code(404).send(taskNotFound)
     return { task_id: id, events }
   })
-
 }
