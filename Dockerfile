@@ -43,6 +43,8 @@ COPY --from=build /app/rds-global-bundle.pem /etc/ssl/certs/rds-global-bundle.pe
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The web page at /: static files, served as they are.
+COPY public ./public
 # The official image's unprivileged user; the files above stay root-owned, so read-only to it.
 USER node
 EXPOSE 6400

@@ -8,5 +8,10 @@ export default [
       // TypeScript itself rejects real redeclarations.
       '@typescript-eslint/no-redeclare': 'off'
     }
+  },
+  {
+    // The web page's ES modules run in browsers.
+    files: ['public/**/*.js'],
+    languageOptions: { globals: { location: 'readonly', history: 'readonly', EventSource: 'readonly' } }
   }
 ]

@@ -11,12 +11,14 @@ import { apiThroughput } from './api-throughput.ts'
 import { backlogDrain } from './backlog-drain.ts'
 import { bigCalendar } from './big-calendar.ts'
 import type { Benchmark } from './context.ts'
+import { historyCost } from './history-cost.ts'
 import { jobLatency } from './job-latency.ts'
 import { startBenchServer } from './lib/database.ts'
 import { root } from './lib/processes.ts'
 import { table, type Result } from './lib/report.ts'
 import { metricsScrape } from './metrics-scrape.ts'
 import { queueLevel } from './queue-level.ts'
+import { sseFanout } from './sse-fanout.ts'
 import { startup } from './startup.ts'
 
 const benchmarks: Record<string, Benchmark> = {
@@ -27,7 +29,9 @@ const benchmarks: Record<string, Benchmark> = {
   'api-throughput': apiThroughput,
   'accept-rate': acceptRate,
   startup,
-  'metrics-scrape': metricsScrape
+  'metrics-scrape': metricsScrape,
+  'history-cost': historyCost,
+  'sse-fanout': sseFanout
 }
 
 const args = process.argv.slice(2)

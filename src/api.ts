@@ -7,6 +7,10 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from './config.ts'
 import { calendarRoutes } from './calendar/routes.ts'
+import { taskMonitorRoutes } from './calendar/task-monitor-routes.ts'
+import { TaskCounts, TaskPage, TaskSummary, Timeline } from './calendar/task-list-schemas.ts'
+import { eventRoutes } from './events/routes.ts'
+import { PollResponse } from './events/schemas.ts'
 import { TaskCreated, TaskError, TaskStatusBody } from './calendar/schemas.ts'
 import { feedRoutes } from './feeds/routes.ts'
 import { Feed, FeedWithToken } from './feeds/schemas.ts'
@@ -15,12 +19,14 @@ import { errorHandler, notFoundHandler } from './http/errors.ts'
 import { ErrorResponse } from './http/schemas.ts'
 import { todoRoutes } from './todos/routes.ts'
 import { Todo } from './todos/schemas.ts'
+import { webPage } from './web/plugin.ts'
 
 export const API_PREFIX = '/api/v1'
 export const API_VERSION = '1.0.0'
 
 export const httpApi = fp<Config>(async (app: FastifyInstance, config) => {
   for (const schema of [ErrorResponse, Todo, TaskCreated, TaskStatusBody, TaskError, Feed, FeedWithToken]) app.addSchema(schema)
+  for (const schema of [TaskSummary, TaskPage, TaskCounts, Timeline, PollResponse]) app.addSchema(schema)
 
   await app.register(swagger, {
     openapi: {
@@ -33,8 +39,9 @@ export const httpApi = fp<Config>(async (app: FastifyInstance, config) => {
       tags: [
         { name: 'health', description: 'Is the service up' },
         { name: 'todos', description: 'Create, read, update and delete todos' },
-        { name: 'calendar', description: 'Calendar (iCalendar) jobs: queue, follow, download, cancel, retry' },
-        { name: 'feeds', description: 'Calendar subscription feeds (webcal://) that calendar apps poll, always fresh' }
+        { name: 'calendar', description: 'Calendar (iCalendar) jobs: queue, follow, download, cancel, retry, list, timeline' },
+        { name: 'feeds', description: 'Calendar subscription feeds (webcal://) that calendar apps poll, always fresh' },
+        { name: 'events', description: 'Live changes of tasks and todos: Server-Sent Events, or a long poll' }
       ]
     },
     // Name shared schemas after their $id: components/schemas/Todo rather than def-1.
@@ -48,12 +55,14 @@ export const httpApi = fp<Config>(async (app: FastifyInstance, config) => {
   app.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'))
+  await app.register(webPage) // the page at /
 
   await app.register(async (api) => {
     await api.register(healthRoutes)
     await api.register(todoRoutes)
     await api.register(calendarRoutes, { publicUrl: config.http.publicUrl })
     await api.register(feedRoutes, { publicUrl: config.http.publicUrl, refreshSeconds: config.feeds.refreshSeconds, rateLimitPerMinute: config.feeds.rateLimitPerMinute })
+    await api.register(taskMonitorRoutes)
+    await api.register(eventRoutes)
   }, { prefix: API_PREFIX })
 }, { name: 'http-api' })

@@ -11,6 +11,7 @@ import type { Config, ReadyConfig } from './config.ts'
 import { databasePlugin } from './db/plugin.ts'
 import { feedsPlugin } from './feeds/plugin.ts'
 import { feedQueues } from './feeds/queue.ts'
+import { eventsPlugin } from './events/plugin.ts'
 import { formatValidationError, PATTERN_PROBLEM } from './http/errors.ts'
 import { OneLinePerRequest } from './http/request-log.ts'
 import type { Logger } from './logger.ts'
@@ -57,6 +58,7 @@ export async function buildApp (config: ReadyConfig, options: { logger?: Logger 
   await app.register(databasePlugin, config)
   await app.register(queuePlugin, { config, queues: [...calendarQueues(config), ...feedQueues()], settledChannel: ICAL_SETTLED_CHANNEL })
   await app.register(todosPlugin)
+  await app.register(eventsPlugin)
   await app.register(calendarPlugin, config)
   await app.register(feedsPlugin, config)
   await app.register(httpApi, config)

@@ -6,7 +6,9 @@ import pg from 'pg'
 import { loadConfig, withDatabaseUrl } from '../src/config.ts'
 import { createLogger } from '../src/logger.ts'
 import { ICAL_QUEUE, ICAL_SETTLED_CHANNEL, calendarQueues } from '../src/calendar/queue.ts'
-import { startBoss } from '../src/queue/boss.ts'
+import { createDatabase, createPool } from '../src/db/connection.ts'
+import { migrateUpTo } from '../src/db/migrate.ts'
+import { installBossSchema, startBoss } from '../src/queue/boss.ts'
 import { migrateDatabase } from '../src/startup.ts'
 import { createTestDatabase } from './helpers/database.ts'
 import { runEntryPoint } from './helpers/process.ts'
@@ -62,13 +64,16 @@ t.test('a database that an older release gave the v1 trigger ends with one trigg
   t.teardown(() => older.drop())
   const config = withDatabaseUrl(loadConfig({ LOG_LEVEL: 'silent' }), older.url)
   const logger = createLogger('silent')
-  // As the older release left it: migrations up to 0003, pg-boss's schema, the v1 trigger.
-  await migrateDatabase(config, logger)
-  await query(older.url, "delete from kysely_migration where name >= '0004'")
-  await query(older.url, 'drop trigger taskoverflow_ical_settled on pgboss.job')
+  // As the older release left it: pg-boss's schema, our migrations up to 0003, the v1 trigger.
+  await installBossSchema(config, logger)
+  const db = createDatabase(createPool(config.database, 'upgrade-test'))
+  await migrateUpTo(db, '0003_notify_job_settled')
+  await db.destroy()
   await query(older.url, V1_TRIGGER)
 
-  t.same(await migrateDatabase(config, logger), ['0004_job_settled_trigger'], 'the upgrade applies 0004')
+  const applied = await migrateDatabase(config, logger)
+  t.equal(applied[0], '0004_job_settled_trigger', 'the upgrade applies 0004 first')
+  t.same(applied, (await migrationNames()).filter((name) => name >= '0004'), 'then the later ones')
   const triggers = await query<{ tgname: string }>(older.url,
     "select tgname from pg_trigger where tgrelid = 'pgboss.job'::regclass and tgfoid = 'taskoverflow_notify_job_settled'::regproc")
   t.same(triggers.map((r) => r.tgname), ['taskoverflow_ical_settled'], 'exactly one trigger calls the function')

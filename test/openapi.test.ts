@@ -15,14 +15,19 @@ t.test('openapi.yaml is current: run `npm run openapi` after changing a route', 
   t.same(parse(committed), served, 'the file is the document the running app serves')
 })
 
-t.test('Swagger UI is served at /docs, and / leads there', async (t) => {
+t.test('Swagger UI is served at /docs, and / is the web page, which links to it', async (t) => {
   const ui = await app.inject({ method: 'GET', url: '/docs/' })
   t.equal(ui.statusCode, 200)
   t.match(ui.headers['content-type'], /text\/html/)
   t.match(ui.body, /swagger/i)
   const root = await app.inject({ method: 'GET', url: '/' })
-  t.equal(root.statusCode, 302)
-  t.equal(root.headers.location, '/docs')
+  t.equal(root.statusCode, 200)
+  t.match(root.headers['content-type'], /text\/html/)
+  t.match(root.body, /<a href="\/docs">/)
+  const script = await app.inject({ method: 'GET', url: '/js/app.js' })
+  t.equal(script.statusCode, 200)
+  t.match(script.headers['content-type'], /javascript/)
+  t.same((await app.inject({ method: 'GET', url: '/js/nope.js' })).json(), { error: 'Route GET /js/nope.js not found' }, 'unknown files get the API\'s JSON 404')
 })
 
 t.test('every operation is documented: tag, summary, described responses per status, examples', async (t) => {
@@ -33,13 +38,18 @@ t.test('every operation is documented: tag, summary, described responses per sta
     'DELETE /api/v1/feeds/{id}',
     'DELETE /api/v1/todos/ical/{task_id}',
     'DELETE /api/v1/todos/{id}',
+    'GET /api/v1/events',
+    'GET /api/v1/events/poll',
     'GET /api/v1/feeds',
     'GET /api/v1/feeds/{token}.ics',
     'GET /api/v1/health',
     'GET /api/v1/health/live',
     'GET /api/v1/todos',
+    'GET /api/v1/todos/ical',
+    'GET /api/v1/todos/ical/counts',
     'GET /api/v1/todos/ical/{task_id}/result',
     'GET /api/v1/todos/ical/{task_id}/status',
+    'GET /api/v1/todos/ical/{task_id}/timeline',
     'GET /api/v1/todos/{id}',
     'POST /api/v1/feeds',
     'POST /api/v1/feeds/{id}/rotate',

@@ -7,6 +7,7 @@ import type { JobMetrics } from '../metrics/job-metrics.ts'
 import { CALENDAR_CLEANUP_QUEUE, ICAL_QUEUE } from './queue.ts'
 import { icalJobHandler, type IcalJobDeps } from './job.ts'
 import { deleteCalendarsOlderThan } from './store.ts'
+import { deleteExpiredEvents } from './task-history.ts'
 
 export interface CalendarConsumerDeps extends IcalJobDeps {
   /** where this process counts the attempts it runs */
@@ -34,6 +35,8 @@ export async function startCalendarConsumers (boss: PgBoss, deps: CalendarConsum
   await boss.work(CALENDAR_CLEANUP_QUEUE, { includeMetadata: true }, deps.metrics.instrument(CALENDAR_CLEANUP_QUEUE, 1, async () => {
     const deleted = await deleteCalendarsOlderThan(deps.db, jobs.retentionDays)
     if (deleted > 0) deps.logger.info({ deleted }, 'expired calendars deleted')
+    const events = await deleteExpiredEvents(deps.db) // task histories go with their tasks
+    if (events > 0) deps.logger.info({ events }, 'expired task and todo events deleted')
   }))
   await boss.schedule(CALENDAR_CLEANUP_QUEUE, '17 * * * *')
 }

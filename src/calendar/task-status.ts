@@ -17,6 +17,9 @@ const STATUS_OF_STATE: Record<IcalJob['state'], TaskStatus> = {
 }
 
 export const taskStatusOf = (job: IcalJob): TaskStatus => STATUS_OF_STATE[job.state]
+/** The status of a pg-boss state read as text (task history, task lists). */
+export const statusOfState = (state: string): TaskStatus => STATUS_OF_STATE[state as IcalJob['state']] ?? 'PENDING'
+export const STATE_OF_STATUS = Object.fromEntries(Object.entries(STATUS_OF_STATE).map(([state, status]) => [status, state])) as Record<TaskStatus, IcalJob['state']>
 export const isFinished = (status: TaskStatus) => status === 'SUCCESS' || status === 'FAILURE' || status === 'REVOKED'
 
 export interface TaskUrls { status: string, result: string }

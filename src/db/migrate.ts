@@ -32,6 +32,12 @@ export async function migrateToLatest (db: Kysely<any>): Promise<string[]> {
   })
 }
 
+/** Up to and including one migration: a database as an older release left it (tests of upgrades). */
+export async function migrateUpTo (db: Kysely<any>, name: string): Promise<void> {
+  const { error } = await migrator(db).migrateTo(name)
+  if (error !== undefined) throw error
+}
+
 /** Migrations not applied yet (all of them on an empty database). */
 export async function pendingMigrations (db: Kysely<any>): Promise<string[]> {
   return (await migrator(db).getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name)

@@ -4,6 +4,7 @@ import { PgBoss, type ConstructorOptions, type Queue } from 'pg-boss'
 import type { ReadyConfig } from '../config.ts'
 import { clientClass, connectionOptions } from '../db/connection.ts'
 import type { BaseLogger } from '../logger.ts'
+import { processName } from './process-name.ts'
 
 export type { PgBoss }
 
@@ -11,7 +12,7 @@ export interface QueueDefinition { name: string, options: Omit<Queue, 'name'> }
 
 function bossOptions (config: ReadyConfig, role: string): ConstructorOptions {
   return {
-    ...connectionOptions(config.database, `taskoverflow-${role}-boss`),
+    ...connectionOptions(config.database, processName(role)),
     max: config.database.poolMax,
     // pg-boss hands its options to pg.Pool, so its pool prepares its statements too (its large
     // CTEs plan slower than they run), unless DATABASE_PREPARED_STATEMENTS=false.
