@@ -90,7 +90,8 @@ export interface Config {
 }
 
 /** A Config whose database has been chosen; what buildApp and the worker need. */
-export type ReadyConfig = Config & { database: Config['database'] & { url: string } }
+/** source: the database in words, for log lines (never the URL: it may hold a password). */
+export type ReadyConfig = Config & { database: Config['database'] & { url: string, source: string } }
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -158,8 +159,8 @@ export function loadConfigOrExit (): Config {
   }
 }
 
-export function withDatabaseUrl (config: Config, url: string): ReadyConfig {
-  return { ...config, database: { ...config.database, url } }
+export function withDatabaseUrl (config: Config, url: string, source = 'the database'): ReadyConfig {
+  return { ...config, database: { ...config.database, url, source } }
 }
 
 // TypeBox's Convert reads numbers leniently ("17404.5" becomes the integer 17404, "1e3" 1000):

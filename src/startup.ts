@@ -24,7 +24,7 @@ export interface OpenOptions {
 
 export async function openDatabase (config: Config, logger: Logger, options: OpenOptions): Promise<OpenedDatabase> {
   const location = await locateDatabase(config, logger, options.embedded)
-  const ready = withDatabaseUrl(config, location.url)
+  const ready = withDatabaseUrl(config, location.url, location.source)
   try {
     if (options.migrate || ready.database.migrateOnStart) {
       const applied = await migrateDatabase(ready, logger)

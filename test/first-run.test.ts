@@ -82,6 +82,37 @@ t.test('Ctrl-C twice during a job: the process exits and the embedded PostgreSQL
   server.child.kill('SIGINT')
   t.same(await server.exited, { code: 1, signal: null }, 'the second Ctrl-C exits at once (the job would take 10 minutes)')
   t.match(server.output(), /second SIGINT: stopping at once/)
+  // pg_ctl returned once the server removed its pid file; the process itself is gone a moment later.
+  await waitFor(() => !isAlive(postmasterPid), 'the postmaster exits', { timeoutMs: 10_000 })
   t.notOk(isAlive(postmasterPid), 'no postgres of that data directory is left')
   t.notOk(existsSync(`${dataDir}.json`), 'its lock is released, so the next start is a clean one')
+})
+
+t.test('a worker joined to the embedded database: one line when `npm start` stops, one when it is back, then it works', async (t) => {
+  const dataDir = path.join(await sharedTempDir(t), 'postgres')
+  const port = await freePort()
+  const env = { EMBEDDED_PG_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()), PORT: String(port), WORKER_MODE: 'off', WORKER_POLL_SECONDS: '0.5' }
+  const first = runEntryPoint(t, 'src/server.ts', env)
+  await first.waitForOutput(/TaskOverflow ready/, 60_000)
+  const worker = runEntryPoint(t, 'src/worker.ts', env)
+  await worker.waitForOutput(/calendar worker ready/, 60_000)
+
+  first.child.kill('SIGTERM')
+  t.same(await first.exited, { code: 0, signal: null })
+  await worker.waitForOutput(/embedded PostgreSQL of the running `npm start` cannot be reached .*waiting for it to come back/)
+  const second = runEntryPoint(t, 'src/server.ts', env)
+  await second.waitForOutput(/TaskOverflow ready/, 60_000)
+  await worker.waitForOutput(/is reachable again/, 30_000)
+  const outage = worker.output().slice(worker.output().indexOf('cannot be reached'))
+  t.equal(worker.output().split('cannot be reached').length - 1, 1, 'the outage is said once')
+  t.notMatch(outage.slice(0, outage.indexOf('reachable again')), /"level":50/, 'no error lines (stack traces) meanwhile')
+
+  const api = `http://127.0.0.1:${port}/api/v1`
+  const json = async (res: Promise<Response>): Promise<any> => (await res).json()
+  const { task_id: id } = await json(fetch(`${api}/todos/ical`, { method: 'POST' }))
+  t.equal((await json(fetch(`${api}/todos/ical/${id}/status?wait=20`))).task_status, 'SUCCESS', 'the worker does jobs again')
+  worker.child.kill('SIGTERM')
+  await worker.exited
+  second.child.kill('SIGTERM')
+  t.same(await second.exited, { code: 0, signal: null })
 })

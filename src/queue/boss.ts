@@ -4,6 +4,7 @@ import { PgBoss, type ConstructorOptions, type Queue } from 'pg-boss'
 import type { ReadyConfig } from '../config.ts'
 import { clientClass, connectionOptions } from '../db/connection.ts'
 import type { BaseLogger } from '../logger.ts'
+import { logBossErrors } from './outage-log.ts'
 import { processName } from './process-name.ts'
 
 export type { PgBoss }
@@ -30,7 +31,7 @@ function bossOptions (config: ReadyConfig, role: string): ConstructorOptions {
 export async function startBoss (config: ReadyConfig, logger: BaseLogger, role: string, queues: QueueDefinition[]): Promise<PgBoss> {
   const boss = new PgBoss(bossOptions(config, role))
   // Both listeners before start(): an 'error' event without a listener would kill the process.
-  boss.on('error', (err) => logger.error({ err }, 'pg-boss error'))
+  logBossErrors(boss, logger, config.database.source)
   boss.on('warning', (warning) => logger.warn({ warning: warning.data }, `pg-boss warning: ${warning.message}`))
   try {
     await boss.start()
