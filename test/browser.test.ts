@@ -165,7 +165,7 @@ async function run () {
     await page.getByLabel('State', { exact: true }).selectOption('REVOKED')
     await page.waitForURL(/status=REVOKED/)
     // The row was listed before the filter too: wait for the filtered page to replace the list.
-    await page.waitForFunction(() => document.querySelectorAll('#task-table tbody tr').length === 1, undefined, { timeout: 10_000 }).catch(() => {})
+    await page.waitForFunction("document.querySelectorAll('#task-table tbody tr').length === 1", undefined, { timeout: 10_000 }).catch(() => {})
     await page.locator(`#task-table tr[data-task-id="${cancelled}"]`).waitFor()
     t.equal(await page.locator('#task-table tbody tr').count(), 1, 'only the REVOKED task is listed')
     await page.reload()
