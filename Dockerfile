@@ -3,6 +3,8 @@
 #
 #   docker build -t taskoverflow .
 #   docker run --rm -p 127.0.0.1:6400:6400 -e DATABASE_URL=postgres://user:password@host:5432/db taskoverflow
+#   docker run --rm -it -e DATABASE_URL=postgres://... taskoverflow node dist/src/queue-demo/main.js \
+#     --name csse6400_prac --client-name "Client 1" --receive      # the queue demo (README)
 #
 # No `# syntax=` line: it would fetch a Dockerfile frontend from Docker Hub on every build; the
 # builder's own frontend reads this file. `npm run test:containers` builds it as it is, with
