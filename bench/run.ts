@@ -10,6 +10,7 @@ import { acceptRate } from './accept-rate.ts'
 import { apiThroughput } from './api-throughput.ts'
 import { backlogDrain } from './backlog-drain.ts'
 import { bigCalendar } from './big-calendar.ts'
+import { feeds } from './feeds.ts'
 import type { Benchmark } from './context.ts'
 import { historyCost } from './history-cost.ts'
 import { jobLatency } from './job-latency.ts'
@@ -31,7 +32,8 @@ const benchmarks: Record<string, Benchmark> = {
   startup,
   'metrics-scrape': metricsScrape,
   'history-cost': historyCost,
-  'sse-fanout': sseFanout
+  'sse-fanout': sseFanout,
+  feeds
 }
 
 const args = process.argv.slice(2)

@@ -11,6 +11,7 @@ import { createLogger } from '../src/logger.ts'
 import { calendarQueues } from '../src/calendar/queue.ts'
 import { startBoss } from '../src/queue/boss.ts'
 import { createTestDatabase } from './helpers/database.ts'
+import { waitFor } from './helpers/wait.ts'
 
 const database = await createTestDatabase()
 t.teardown(() => database.drop())
@@ -74,6 +75,8 @@ t.test('the same inside a transaction: the transaction fails at once with a clea
   // Postgres aborted the transaction with this statement: a retry inside it could only meet
   // 25P02 "current transaction is aborted", so the error is the original one (0A000), explained.
   t.match(error, { code: '0A000', message: /cached plan must not change result type .*aborted this transaction.*retry of the transaction/ })
+  // The error is reported before the ReadyForQuery that carries the new status: wait for it.
+  await waitFor(() => client.getTransactionStatus() === 'E', 'ReadyForQuery in the failed transaction', { timeoutMs: 5000, everyMs: 5 })
   t.equal(client.getTransactionStatus(), 'E', 'the transaction is aborted, as Postgres says')
   await client.query('rollback')
   await client.query('begin')

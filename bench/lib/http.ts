@@ -23,3 +23,20 @@ export function requestJson<T = any> (method: 'GET' | 'POST', url: string): Prom
     req.end()
   })
 }
+
+export interface RawResponse { status: number, headers: http.IncomingHttpHeaders, body: string }
+
+/** Any request, with an optional JSON body, on the same keep-alive agent. */
+export function request (method: string, url: string, json?: unknown): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const payload = json === undefined ? undefined : JSON.stringify(json)
+    const req = http.request(url, { method, agent, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => { body += chunk })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+    })
+    req.on('error', reject)
+    req.end(payload)
+  })
+}
