@@ -54,9 +54,9 @@ export type App = ReturnType<typeof createServer>
 /** The app on a chosen, migrated database (src/startup.ts). */
 export async function buildApp (config: ReadyConfig, options: { logger?: Logger } = {}): Promise<App> {
   const app = createServer(config, options.logger)
-  await app.register(metricsPlugin, { queues: [...calendarQueues(config), ...feedQueues()].map((q) => q.name) })
+  await app.register(metricsPlugin, { queues: [...calendarQueues(config), ...feedQueues(config.queue.listenNotify)].map((q) => q.name) })
   await app.register(databasePlugin, config)
-  await app.register(queuePlugin, { config, queues: [...calendarQueues(config), ...feedQueues()], settledChannel: ICAL_SETTLED_CHANNEL })
+  await app.register(queuePlugin, { config, queues: [...calendarQueues(config), ...feedQueues(config.queue.listenNotify)], settledChannel: ICAL_SETTLED_CHANNEL })
   await app.register(todosPlugin)
   await app.register(eventsPlugin)
   await app.register(calendarPlugin, config)

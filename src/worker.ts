@@ -36,7 +36,7 @@ const stop = async () => {
 try {
   const { config: ready } = await openDatabase(config, logger, { embedded: 'join' })
   db = createDatabase(createPool(ready.database, 'taskoverflow-worker'))
-  boss = await startBoss(ready, logger, 'worker', [...calendarQueues(ready), ...feedQueues()])
+  boss = await startBoss(ready, logger, 'worker', [...calendarQueues(ready), ...feedQueues(ready.queue.listenNotify)])
   closeWithGrace({ delay: timeoutMs + 10_000, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'unexpected error: stopping')
     else logger.info({ signal, timeoutMs }, 'stopping: no new jobs, finishing active ones')

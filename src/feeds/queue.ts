@@ -10,9 +10,10 @@ export interface FeedRenderData { feedId: number }
 
 export const feedRenderKey = (feedId: number) => `feed-${feedId}`
 
-export function feedQueues (): QueueDefinition[] {
+/** notify: wake workers at once (LISTEN/NOTIFY) rather than at their next poll, as the calendar queue does. */
+export function feedQueues (listenNotify: boolean): QueueDefinition[] {
   return [
-    { name: FEED_RENDER_QUEUE, options: { policy: 'stately', retryLimit: 5, retryDelay: 1, retryBackoff: true, expireInSeconds: 600, deleteAfterSeconds: 86_400 } },
+    { name: FEED_RENDER_QUEUE, options: { policy: 'stately', notify: listenNotify, retryLimit: 5, retryDelay: 1, retryBackoff: true, expireInSeconds: 600, deleteAfterSeconds: 86_400 } },
     { name: FEED_REFRESH_QUEUE, options: { policy: 'exclusive', retryLimit: 1, expireInSeconds: 600, deleteAfterSeconds: 86_400 } }
   ]
 }
