@@ -112,7 +112,12 @@ t.test('an older snapshot never replaces a newer one', async (t) => {
 
 t.test('GET /feeds shows who polls and when', async (t) => {
   await feedGet(token, { 'user-agent': 'Google-Calendar-Importer' })
-  const [listed] = (await app.inject({ method: 'GET', url: '/api/v1/feeds' })).json()
+  // Recorded just after the answer (a poll itself is one read).
+  let listed: any
+  await waitFor(async () => {
+    [listed] = (await app.inject({ method: 'GET', url: '/api/v1/feeds' })).json()
+    return listed.last_user_agent === 'Google-Calendar-Importer'
+  }, 'the poll is recorded')
   t.match(listed, { id: feed.id, name: 'CSSE6400 todos', last_user_agent: 'Google-Calendar-Importer', last_fetched_at: /^\d{4}-/ })
 })
 

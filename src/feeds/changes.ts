@@ -16,11 +16,19 @@ export async function queueFeedRenders (trx: Transaction<Database>, boss: PgBoss
     .filter((feed) => [before, after].some((todo) => todo !== undefined && inCalendar(todo, feed.filters)))
     .map((feed) => feed.id)
   await markFeedsChanged(trx, touched)
-  for (const feedId of touched) await queueFeedRender(trx, boss, feedId)
+  for (const feedId of touched) await queueFeedRender(trx, boss, feedId, { debounceSeconds: FEED_DEBOUNCE_SECONDS })
   return touched
 }
 
+// A render triggered by a change starts a second later: the edits of that second find it waiting
+// and add nothing (stately queue), so a burst costs about one render a second, not one per edit.
+const FEED_DEBOUNCE_SECONDS = 1
+
 /** One render of a feed; while one already waits, this adds nothing (stately queue, see queue.ts). */
-export async function queueFeedRender (trx: Transaction<Database>, boss: PgBoss, feedId: number): Promise<void> {
-  await boss.send(FEED_RENDER_QUEUE, { feedId } satisfies FeedRenderData, { singletonKey: feedRenderKey(feedId), db: fromKysely(trx) })
+export async function queueFeedRender (trx: Transaction<Database>, boss: PgBoss, feedId: number, { debounceSeconds = 0 } = {}): Promise<void> {
+  await boss.send(FEED_RENDER_QUEUE, { feedId } satisfies FeedRenderData, {
+    singletonKey: feedRenderKey(feedId),
+    ...(debounceSeconds > 0 ? { startAfter: debounceSeconds } : {}),
+    db: fromKysely(trx)
+  })
 }

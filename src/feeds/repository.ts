@@ -27,15 +27,15 @@ export async function revokeFeed (db: Queryable, id: number): Promise<boolean> {
   return numUpdatedRows > 0n
 }
 
-/**
- * A calendar app's poll: the snapshot of the feed with this token hash, recording who fetched it
- * and when, in one statement (one indexed lookup, as GET /todos/{id} costs).
- */
-export function fetchFeedSnapshot (db: Queryable, tokenHash: Buffer, userAgent: string | undefined) {
-  return db.updateTable('feeds')
-    .set({ last_fetched_at: utcNow, last_user_agent: userAgent?.slice(0, 200) ?? null })
-    .where('token_hash', '=', tokenHash).where('revoked_at', 'is', null)
-    .returning(['body', 'etag', 'last_modified']).executeTakeFirst()
+/** A calendar app's poll: the snapshot of the feed with this token hash (one indexed read). */
+export function fetchFeedSnapshot (db: Queryable, tokenHash: Buffer) {
+  return db.selectFrom('feeds').select(['id', 'body', 'etag', 'last_modified', 'last_user_agent', 'last_fetched_at'])
+    .where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).executeTakeFirst()
+}
+
+/** Who polled a feed and when; to the minute, so most polls write nothing. */
+export async function recordFeedFetch (db: Queryable, id: number, userAgent: string | undefined): Promise<void> {
+  await db.updateTable('feeds').set({ last_fetched_at: utcNow, last_user_agent: userAgent?.slice(0, 200) ?? null }).where('id', '=', id).execute()
 }
 
 export function activeFeedFilters (db: Queryable) {

@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify'
 import { HttpError } from '../http/errors.ts'
 import { commonErrors, errorResponse } from '../http/schemas.ts'
 import { queueFeedRender } from './changes.ts'
-import { createFeed, fetchFeedSnapshot, listFeeds, revokeFeed, rotateFeedToken } from './repository.ts'
+import { createFeed, fetchFeedSnapshot, listFeeds, recordFeedFetch, revokeFeed, rotateFeedToken } from './repository.ts'
 import { Feed, FeedCreate, FeedIdParams, FeedTokenParams, FeedWithToken, FEED_TOKEN_PATTERN } from './schemas.ts'
 import { hashFeedToken, newFeedToken } from './token.ts'
 
@@ -108,8 +108,13 @@ export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (a
   }, async (request, reply) => {
     const { token } = request.params
     // A token that cannot be one costs no query at all.
-    const snapshot = TOKEN.test(token) ? await fetchFeedSnapshot(app.db, hashFeedToken(token), request.headers['user-agent']) : undefined
+    const snapshot = TOKEN.test(token) ? await fetchFeedSnapshot(app.db, hashFeedToken(token)) : undefined
     if (!snapshot) return reply.code(404).send(feedNotFound)
+    // Recorded at most once a minute per feed and user agent, after the answer: a poll is one read.
+    const agent = request.headers['user-agent']?.slice(0, 200) ?? null
+    if (agent !== snapshot.last_user_agent || snapshot.last_fetched_at === null || Date.parse(`${snapshot.last_fetched_at}Z`) < Date.now() - 60_000) {
+      recordFeedFetch(app.db, snapshot.id, agent ?? undefined).catch((err: unknown) => request.log.warn({ err }, 'could not record a feed poll'))
+    }
     if (snapshot.body === null || snapshot.etag === null || snapshot.last_modified === null) {
       return reply.code(503).header('retry-after', '2').send({ error: FIRST_RENDER })
     }
