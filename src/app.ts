@@ -14,6 +14,7 @@ import { feedQueues } from './feeds/queue.ts'
 import { eventsPlugin } from './events/plugin.ts'
 import { formatValidationError, PATTERN_PROBLEM } from './http/errors.ts'
 import { OneLinePerRequest } from './http/request-log.ts'
+import { requestIdOf } from './http/request-id.ts'
 import type { Logger } from './logger.ts'
 import { metricsPlugin } from './metrics/plugin.ts'
 import { queuePlugin } from './queue/plugin.ts'
@@ -41,7 +42,9 @@ export const requestValidation = {
 export function createServer (config: Config, logger?: Logger) {
   return Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: { level: config.logLevel } }),
-    requestIdHeader: 'x-request-id',
+    // x-request-id is read by genReqId, which keeps a sane id only (http/request-id.ts).
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     logController: new OneLinePerRequest(),
     trustProxy: config.http.trustProxy,
     ajv: requestValidation,

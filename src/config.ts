@@ -19,7 +19,8 @@ export const DATABASE_SSL_MODES = ['off', 'no-verify', 'verify'] as const
 export const EnvSchema = Type.Object({
   PORT: Int(0, 65535, 6400, 'HTTP port'),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP bind address (0.0.0.0 in containers)' }),
-  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+(/.*)?$', description: 'Base URL used in task_url/result_url; default: taken from the request' })),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+(/.*)?$', description: 'Base URL of the URLs handed out (task_url, result_url, Location, feed URLs); unset: see ALLOWED_HOSTS' })),
+  ALLOWED_HOSTS: Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$', default: 'localhost,127.0.0.1,[::1]', description: 'Without PUBLIC_URL: the Host (or trusted X-Forwarded-Host) names, comma-separated (name for any port, or name:port; * for any), that URLs handed out may be built from; another host gets the listening address' }),
   TRUST_PROXY: Flag(false, 'Trust X-Forwarded-* headers (behind a load balancer)'),
   LOG_LEVEL: OneOf(LOG_LEVELS, 'info', 'pino log level'),
 
@@ -55,7 +56,14 @@ export const EnvSchema = Type.Object({
 export type Env = Static<typeof EnvSchema>
 
 export interface Config {
-  http: { host: string, port: number, publicUrl: string | undefined, trustProxy: boolean }
+  http: {
+    host: string
+    port: number
+    publicUrl: string | undefined
+    /** lower-case host names (any port) or name:port entries a request's host may be taken from; '*': any */
+    allowedHosts: string[]
+    trustProxy: boolean
+  }
   logLevel: (typeof LOG_LEVELS)[number]
   database: {
     /** undefined until the entry point has chosen: DATABASE_URL or the embedded Postgres */
@@ -117,7 +125,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     throw new ConfigError(`Invalid configuration:\n  DATABASE_SSL=${e.DATABASE_SSL} needs DATABASE_URL (the embedded Postgres has no TLS)`)
   }
   return {
-    http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), trustProxy: e.TRUST_PROXY },
+    http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), allowedHosts: e.ALLOWED_HOSTS.toLowerCase().split(','), trustProxy: e.TRUST_PROXY },
     logLevel: e.LOG_LEVEL,
     database: {
       url: e.DATABASE_URL,
