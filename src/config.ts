@@ -4,6 +4,7 @@
 import path from 'node:path'
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { redactUrl } from './redact.ts'
 
 const Int = (min: number, max: number, fallback: number, description: string) =>
   Type.Integer({ minimum: min, maximum: max, default: fallback, description })
@@ -110,8 +111,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
   const raw = pickKnown(EnvSchema, env)
   const withDefaults = Value.Default(EnvSchema, { ...raw }) // (Default fills in place)
   const converted = Value.Convert(EnvSchema, withDefaults)
+  // The value as given, but never a password (a malformed DATABASE_URL may hold one).
   const problem = (name: string, schema: TSchema, message: string) =>
-    `${name}=${JSON.stringify(raw[name])}: ${message}` + (schema.description ? ` (${schema.description})` : '')
+    `${name}=${JSON.stringify(redactUrl(raw[name] ?? ''))}: ${message}` + (schema.description ? ` (${schema.description})` : '')
   const problems = [...numbersNotPlain(raw).map(([name, schema]) => problem(name, schema, `Expected ${schema.type}`)),
     ...[...Value.Errors(EnvSchema, converted)].map((error) => {
       const choices = (error.schema.anyOf as Array<{ const?: unknown }> | undefined)?.map((s) => s.const)
@@ -121,6 +123,10 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     throw new ConfigError(`Invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`)
   }
   const e = converted as Env
+  if (e.DATABASE_URL !== undefined && !URL.canParse(e.DATABASE_URL)) {
+    throw new ConfigError(`Invalid configuration:\n  DATABASE_URL=${JSON.stringify(redactUrl(e.DATABASE_URL))}: not a valid URL ` +
+      '(percent-encode special characters in the user name and password, e.g. @ as %40 and / as %2F)')
+  }
   if (e.DATABASE_SSL !== 'off' && e.DATABASE_URL === undefined) {
     throw new ConfigError(`Invalid configuration:\n  DATABASE_SSL=${e.DATABASE_SSL} needs DATABASE_URL (the embedded Postgres has no TLS)`)
   }
