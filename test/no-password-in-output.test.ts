@@ -4,7 +4,7 @@
 // role the real server refuses, or work. Every byte of stdout and stderr is searched.
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { freePort } from '../scripts/free-port.ts'
 import { admin, adminUrl, createTestDatabase } from './helpers/database.ts'
 import { runEntryPoint, runProcess, type RunningProcess } from './helpers/process.ts'
@@ -33,7 +33,7 @@ const ENTRIES = {
   })
 }
 
-const quiet = (run: RunningProcess, what: string) => {
+const quiet = (t: Test, run: RunningProcess, what: string) => {
   const output = run.output()
   t.notOk(output.includes(PASSWORD), `${what}: the password is not in its ${output.length} bytes of output`, { output: output.includes(PASSWORD) ? output : undefined })
   t.notOk(output.includes(encodeURIComponent(PASSWORD).slice(0, 12)), `${what}: nor a part of it`)
@@ -57,7 +57,7 @@ t.test('broken DATABASE_URLs: every entry point fails with a message, never with
     const { code } = await run.exited
     t.equal(code, 1, `${what}: exits 1`)
     t.match(run.output(), /DATABASE_URL|database|connect/i, `${what}: says what is wrong`)
-    quiet(run, what)
+    quiet(t, run, what)
   }
 })
 
@@ -79,5 +79,5 @@ t.test('a working DATABASE_URL with a password: a whole start, a request and a s
   t.equal((await fetch(`http://127.0.0.1:${port}/api/v1/todos/ical`, { method: 'POST' })).status, 202)
   api.child.kill('SIGTERM')
   t.same(await api.exited, { code: 0, signal: null })
-  quiet(api, 'npm start')
+  quiet(t, api, 'npm start')
 })
