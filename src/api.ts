@@ -16,6 +16,9 @@ import { feedRoutes } from './feeds/routes.ts'
 import { Feed, FeedWithToken } from './feeds/schemas.ts'
 import { healthRoutes } from './health/routes.ts'
 import { errorHandler, notFoundHandler } from './http/errors.ts'
+import { useStrictJsonParser } from './http/json-body.ts'
+import { publicUrls } from './http/public-url.ts'
+import { REQUEST_ID_HEADER } from './http/request-id.ts'
 import { ErrorResponse } from './http/schemas.ts'
 import { todoRoutes } from './todos/routes.ts'
 import { Todo } from './todos/schemas.ts'
@@ -51,17 +54,19 @@ export const httpApi = fp<Config>(async (app: FastifyInstance, config) => {
 
   // Every body this API takes is JSON: a text/plain body gets the same clear 400 as any other type.
   app.removeContentTypeParser('text/plain')
+  useStrictJsonParser(app) // UTF-8 only: a 415 for another charset, a 400 for malformed bytes
   // The id pino logs the request under, so a client's report can be found in the logs.
-  app.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })
+  app.addHook('onRequest', async (request, reply) => { reply.header(REQUEST_ID_HEADER, request.id) })
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
+  await app.register(publicUrls, config.http) // app.absoluteUrl: PUBLIC_URL, or a checked Host
   await app.register(webPage) // the page at /
 
   await app.register(async (api) => {
     await api.register(healthRoutes)
     await api.register(todoRoutes)
-    await api.register(calendarRoutes, { publicUrl: config.http.publicUrl })
-    await api.register(feedRoutes, { publicUrl: config.http.publicUrl, refreshSeconds: config.feeds.refreshSeconds, rateLimitPerMinute: config.feeds.rateLimitPerMinute })
+    await api.register(calendarRoutes)
+    await api.register(feedRoutes, { refreshSeconds: config.feeds.refreshSeconds, rateLimitPerMinute: config.feeds.rateLimitPerMinute })
     await api.register(taskMonitorRoutes)
     await api.register(eventRoutes)
   }, { prefix: API_PREFIX })

@@ -14,7 +14,8 @@ import { feedQueues } from './feeds/queue.ts'
 import { eventsPlugin } from './events/plugin.ts'
 import { formatValidationError, PATTERN_PROBLEM } from './http/errors.ts'
 import { OneLinePerRequest } from './http/request-log.ts'
-import type { Logger } from './logger.ts'
+import { requestIdOf } from './http/request-id.ts'
+import { loggerSafety, type Logger } from './logger.ts'
 import { metricsPlugin } from './metrics/plugin.ts'
 import { queuePlugin } from './queue/plugin.ts'
 import { todosPlugin } from './todos/plugin.ts'
@@ -40,8 +41,10 @@ export const requestValidation = {
 
 export function createServer (config: Config, logger?: Logger) {
   return Fastify({
-    ...(logger ? { loggerInstance: logger } : { logger: { level: config.logLevel } }),
-    requestIdHeader: 'x-request-id',
+    ...(logger ? { loggerInstance: logger } : { logger: { level: config.logLevel, ...loggerSafety } }),
+    // x-request-id is read by genReqId, which keeps a sane id only (http/request-id.ts).
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     logController: new OneLinePerRequest(),
     trustProxy: config.http.trustProxy,
     ajv: requestValidation,

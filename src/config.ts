@@ -4,6 +4,7 @@
 import path from 'node:path'
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { redactUrl } from './redact.ts'
 
 const Int = (min: number, max: number, fallback: number, description: string) =>
   Type.Integer({ minimum: min, maximum: max, default: fallback, description })
@@ -19,7 +20,8 @@ export const DATABASE_SSL_MODES = ['off', 'no-verify', 'verify'] as const
 export const EnvSchema = Type.Object({
   PORT: Int(0, 65535, 6400, 'HTTP port'),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'HTTP bind address (0.0.0.0 in containers)' }),
-  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+(/.*)?$', description: 'Base URL used in task_url/result_url; default: taken from the request' })),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+(/.*)?$', description: 'Base URL of the URLs handed out (task_url, result_url, Location, feed URLs); unset: see ALLOWED_HOSTS' })),
+  ALLOWED_HOSTS: Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$', default: 'localhost,127.0.0.1,[::1]', description: 'Without PUBLIC_URL: the Host (or trusted X-Forwarded-Host) names, comma-separated (name for any port, or name:port; * for any), that URLs handed out may be built from; another host gets the listening address' }),
   TRUST_PROXY: Flag(false, 'Trust X-Forwarded-* headers (behind a load balancer)'),
   LOG_LEVEL: OneOf(LOG_LEVELS, 'info', 'pino log level'),
 
@@ -55,7 +57,14 @@ export const EnvSchema = Type.Object({
 export type Env = Static<typeof EnvSchema>
 
 export interface Config {
-  http: { host: string, port: number, publicUrl: string | undefined, trustProxy: boolean }
+  http: {
+    host: string
+    port: number
+    publicUrl: string | undefined
+    /** lower-case host names (any port) or name:port entries a request's host may be taken from; '*': any */
+    allowedHosts: string[]
+    trustProxy: boolean
+  }
   logLevel: (typeof LOG_LEVELS)[number]
   database: {
     /** undefined until the entry point has chosen: DATABASE_URL or the embedded Postgres */
@@ -102,8 +111,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
   const raw = pickKnown(EnvSchema, env)
   const withDefaults = Value.Default(EnvSchema, { ...raw }) // (Default fills in place)
   const converted = Value.Convert(EnvSchema, withDefaults)
+  // The value as given, but never a password (a malformed DATABASE_URL may hold one).
   const problem = (name: string, schema: TSchema, message: string) =>
-    `${name}=${JSON.stringify(raw[name])}: ${message}` + (schema.description ? ` (${schema.description})` : '')
+    `${name}=${JSON.stringify(redactUrl(raw[name] ?? ''))}: ${message}` + (schema.description ? ` (${schema.description})` : '')
   const problems = [...numbersNotPlain(raw).map(([name, schema]) => problem(name, schema, `Expected ${schema.type}`)),
     ...[...Value.Errors(EnvSchema, converted)].map((error) => {
       const choices = (error.schema.anyOf as Array<{ const?: unknown }> | undefined)?.map((s) => s.const)
@@ -113,11 +123,15 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     throw new ConfigError(`Invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`)
   }
   const e = converted as Env
+  if (e.DATABASE_URL !== undefined && !URL.canParse(e.DATABASE_URL)) {
+    throw new ConfigError(`Invalid configuration:\n  DATABASE_URL=${JSON.stringify(redactUrl(e.DATABASE_URL))}: not a valid URL ` +
+      '(percent-encode special characters in the user name and password, e.g. @ as %40 and / as %2F)')
+  }
   if (e.DATABASE_SSL !== 'off' && e.DATABASE_URL === undefined) {
     throw new ConfigError(`Invalid configuration:\n  DATABASE_SSL=${e.DATABASE_SSL} needs DATABASE_URL (the embedded Postgres has no TLS)`)
   }
   return {
-    http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), trustProxy: e.TRUST_PROXY },
+    http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), allowedHosts: e.ALLOWED_HOSTS.toLowerCase().split(','), trustProxy: e.TRUST_PROXY },
     logLevel: e.LOG_LEVEL,
     database: {
       url: e.DATABASE_URL,

@@ -71,7 +71,7 @@ variable "certificate_arn" {
 }
 
 variable "public_url" {
-  description = "PUBLIC_URL of the API (e.g. https://todo.example.com behind your DNS name); null: taken from each request"
+  description = "PUBLIC_URL of the API (e.g. https://todo.example.com behind your DNS name); null: the load balancer's URL (never the request's Host header)"
   type        = string
   default     = null
 }

@@ -24,7 +24,7 @@ async function serve (env: NodeJS.ProcessEnv, database?: TestDatabase): Promise<
 }
 
 const worker = await serve({ WORKER_MODE: 'inline' }) // on a database of its own
-const trusting = await serve({ WORKER_MODE: 'off', TRUST_PROXY: 'true' }, queueOnly)
+const trusting = await serve({ WORKER_MODE: 'off', TRUST_PROXY: 'true', ALLOWED_HOSTS: 'todo.example.org' }, queueOnly)
 const direct = await serve({ WORKER_MODE: 'off', TRUST_PROXY: 'false' }, queueOnly)
 const published = await serve({ WORKER_MODE: 'off', TRUST_PROXY: 'true', PUBLIC_URL: 'https://calendar.example.net/todo/' }, queueOnly)
 
@@ -62,7 +62,7 @@ t.test('URLs behind a reverse proxy', async (t) => {
     id: viaTrusted.id,
     taskUrl: `https://todo.example.org/api/v1/todos/ical/${viaTrusted.id}/status`,
     resultUrl: `https://todo.example.org/api/v1/todos/ical/${viaTrusted.id}/result`
-  }, 'TRUST_PROXY=true: X-Forwarded-Proto and X-Forwarded-Host decide')
+  }, 'TRUST_PROXY=true: X-Forwarded-Proto and X-Forwarded-Host (in ALLOWED_HOSTS) decide')
 
   const viaDirect = await urlsOf(direct.base)
   const own = new URL(direct.base).origin

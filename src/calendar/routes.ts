@@ -15,19 +15,15 @@ const tags = ['calendar']
 const taskNotFound = { error: 'Task not found' }
 const taskNotFoundResponse = errorResponse('No task has this id (or it is malformed, or its retention ended)', taskNotFound.error)
 
-export interface CalendarRoutesOptions {
-  /** Base of the absolute URLs handed out; default: the scheme and host the request came in on. */
-  publicUrl: string | undefined
-}
-
 const isEmptyBody = (body: unknown) =>
   body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0)
 
-export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = async (app, options) => {
+export const calendarRoutes: FastifyPluginAsyncTypebox = async (app) => {
   acceptEmptyJsonBody(app) // POST /todos/ical takes no body, yet clients often send an empty one
 
   const urlsFor = (request: FastifyRequest, id: string): TaskUrls => {
-    const base = `${options.publicUrl ?? `${request.protocol}://${request.host}`}/api/v1/todos/ical/${id}`
+    // PUBLIC_URL, or a checked host: never an unchecked Host header (http/public-url.ts).
+    const base = app.absoluteUrl(request, `/api/v1/todos/ical/${id}`)
     return { status: `${base}/status`, result: `${base}/result` }
   }
 

@@ -17,7 +17,6 @@ const FIRST_RENDER = 'The feed is being rendered for the first time; retry in a 
 const TOKEN = new RegExp(FEED_TOKEN_PATTERN)
 
 export interface FeedRoutesOptions {
-  publicUrl: string | undefined
   refreshSeconds: number
   /** polls of feed URLs per client address and minute */
   rateLimitPerMinute: number
@@ -30,7 +29,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (a
   })
 
   const withToken = (request: FastifyRequest, feed: Static<typeof Feed>, token: string) => {
-    const url = `${options.publicUrl ?? `${request.protocol}://${request.host}`}/api/v1/feeds/${token}.ics`
+    const url = app.absoluteUrl(request, `/api/v1/feeds/${token}.ics`) // PUBLIC_URL or a checked host
     return { feed, token, url, webcal_url: url.replace(/^https?:/, 'webcal:') }
   }
 

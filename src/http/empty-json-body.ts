@@ -1,19 +1,12 @@
 import type { FastifyInstance } from 'fastify'
-import { HttpError } from './errors.ts'
+import { useStrictJsonParser } from './json-body.ts'
 
 /**
  * For routes that take no body: clients often send an empty one with Content-Type:
- * application/json anyway, which Fastify's JSON parser rejects. In the plugin this is called in,
- * an empty JSON body is simply no body; anything else must still be valid JSON.
+ * application/json anyway, which the JSON parser rejects. In the plugin this is called in, an
+ * empty JSON body is simply no body; anything else must still be valid JSON, in UTF-8, checked
+ * as strictly as everywhere else (http/json-body.ts).
  */
 export function acceptEmptyJsonBody (app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    if ((body as string).trim() === '') return done(null, undefined)
-    try {
-      done(null, JSON.parse(body as string))
-    } catch {
-      done(new HttpError(400, 'Request body is not valid JSON'), undefined)
-    }
-  })
+  useStrictJsonParser(app, { emptyIsNone: true })
 }

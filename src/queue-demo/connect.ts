@@ -13,6 +13,7 @@ import { pino } from 'pino'
 import { ConfigError, loadConfig, withDatabaseUrl } from '../config.ts'
 import { locateDatabase, NoDatabaseError } from '../db/database-location.ts'
 import { connectionOptions } from '../db/connection.ts'
+import { redactSecrets } from '../redact.ts'
 
 // A pg-boss schema of its own, rather than a name prefix in the service's `pgboss` schema: the
 // demo's queues and jobs never show in the service's queue lists or dashboard, never meet its
@@ -45,6 +46,7 @@ export async function connectDemo (poolSize: number): Promise<DemoConnection> {
     if (error instanceof NoDatabaseError) throw new ConnectError(error.message)
     throw error
   }
+  if (!URL.canParse(url)) throw new ConnectError('DATABASE_URL is not a valid URL') // never print it: it may hold a password
   const { host, pathname } = new URL(url)
   const where = `${config.database.url ? 'DATABASE_URL' : 'the embedded Postgres of `npm start`'} (${host}${pathname}, schema ${DEMO_SCHEMA})`
   const boss = new PgBoss({
@@ -56,13 +58,13 @@ export async function connectDemo (poolSize: number): Promise<DemoConnection> {
     schedule: false // no cron jobs here; supervision stays on to expire jobs of a killed subscriber
   })
   // Before start(): an 'error' event without a listener would kill the process.
-  boss.on('error', (error) => console.error(`queue-demo: pg-boss: ${error.message}`))
+  boss.on('error', (error) => console.error(`queue-demo: pg-boss: ${redactSecrets(error.message)}`))
   boss.on('warning', () => {}) // slow-query and queue-size hints are for operators, not this demo
   try {
     await boss.start()
   } catch (error) {
     await boss.stop({ graceful: false, timeout: 1000 }).catch(() => {})
-    throw new ConnectError(`cannot reach the database at ${host}${pathname} (${where.startsWith('DATABASE_URL') ? 'DATABASE_URL' : 'embedded'}): ${(error as Error).message}`)
+    throw new ConnectError(`cannot reach the database at ${host}${pathname} (${where.startsWith('DATABASE_URL') ? 'DATABASE_URL' : 'embedded'}): ${redactSecrets((error as Error).message)}`)
   }
   return { boss, where }
 }

@@ -10,6 +10,7 @@ import { publish } from './publisher.ts'
 import { DESCRIPTION, QueueNameError, queueKind, setUpQueue, type QueueKind } from './queue-kind.ts'
 import { blockedGroupsLine, Subscriber, SUBSCRIBER_LOOPS } from './subscriber.ts'
 import { formatSummary } from './summary.ts'
+import { redactSecrets } from '../redact.ts'
 
 let connection: DemoConnection | undefined
 try {
@@ -26,9 +27,9 @@ try {
   process.exit(0)
 } catch (error) {
   if (error instanceof ArgsError || error instanceof QueueNameError || error instanceof ConnectError) {
-    console.error(`queue-demo: ${error.message}`)
+    console.error(`queue-demo: ${redactSecrets(error.message)}`)
   } else {
-    console.error(`queue-demo: unexpected error: ${(error as Error).stack ?? String(error)}`)
+    console.error(`queue-demo: unexpected error: ${redactSecrets((error as Error).stack ?? String(error))}`)
   }
   await connection?.boss.stop({ graceful: false, timeout: 1000 }).catch(() => {})
   process.exit(1)

@@ -1,15 +1,16 @@
 import type { Test } from 'tap'
 import { buildApp, type App } from '../../src/app.ts'
 import { loadConfig, withDatabaseUrl, type ReadyConfig } from '../../src/config.ts'
+import type { Logger } from '../../src/logger.ts'
 import { createTestDatabase, type TestDatabase } from './database.ts'
 
 export interface TestApp { app: App, config: ReadyConfig, database: TestDatabase }
 
 /** The real app (real Postgres, real pg-boss, inline worker unless told otherwise) on a database of its own. */
-export async function buildTestApp (t: Test, env: NodeJS.ProcessEnv = {}, database?: TestDatabase): Promise<TestApp> {
+export async function buildTestApp (t: Test, env: NodeJS.ProcessEnv = {}, database?: TestDatabase, logger?: Logger): Promise<TestApp> {
   const db = database ?? await createTestDatabase()
   const config = withDatabaseUrl(loadConfig({ LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '5000', ...env }), db.url)
-  const app = await buildApp(config)
+  const app = await buildApp(config, { logger })
   t.teardown(async () => {
     await app.close()
     if (!database) await db.drop()
