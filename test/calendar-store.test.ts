@@ -159,12 +159,15 @@ t.test('two transactions storing the same calendar at once: the second waits for
   await stored
   const secondId = randomUUID()
   const second = saveSmallCalendars(db, [{ taskId: secondId, text, events: 4 }])
-  await waitFor(async () => (await count(sql`select count(*)::int as n from pg_locks
+  const waiting = () => count(sql`select count(*)::int as n from pg_locks
     where locktype = 'advisory' and objsubid = 2 and classid = ${0x74617362}::int::oid and not granted
-      and database = (select oid from pg_database where datname = current_database())`)) > 0,
-  'the second waits for the lock on the hash')
-  release()
-  await Promise.all([first, second])
+      and database = (select oid from pg_database where datname = current_database())`)
+  try {
+    await waitFor(async () => await waiting() > 0, 'the second waits for the lock on the hash')
+  } finally {
+    release()
+    await Promise.all([first, second])
+  }
   t.equal(await bodiesWithHash(text), 1, 'stored once')
   t.equal(await read(secondId), text)
 })
