@@ -119,8 +119,6 @@ async function nextBodyId (trx: Transaction<Database>): Promise<number> {
  * (shared with those already stored), one row per task. In the caller's transaction, or its own.
  */
 export async function saveSmallCalendars (db: Queryable, calendars: Array<{ taskId: string, text: string, events: number }>): Promise<void> {
-  if (!db.isTransaction) return (db as Kysely<Database>).transaction().execute((trx) => saveSmallCalendars(trx, calendars))
-  const trx = db as Transaction<Database>
   // One body per distinct hash; the texts of a batch's groups are often the very same string.
   const hashOfText = new Map<string, string>()
   const bodies = new Map<string, { sha256: Buffer, text: string, events: number }>()
@@ -131,6 +129,37 @@ export async function saveSmallCalendars (db: Queryable, calendars: Array<{ task
     hashOfText.set(text, hex)
     if (!bodies.has(hex)) bodies.set(hex, { sha256, text, events })
   }
+  const tasks = calendars.map((c) => ({ taskId: c.taskId, hex: hashOfText.get(c.text)! }))
+  // The common case when one calendar is asked for again and again: every body is stored already,
+  // and one statement, with no lock, points the tasks at them.
+  if (await pointAtStoredBodies(db, tasks)) return
+  if (db.isTransaction) await storeBodies(db as Transaction<Database>, bodies, tasks)
+  else await (db as Kysely<Database>).transaction().execute((trx) => storeBodies(trx, bodies, tasks))
+}
+
+/**
+ * Point every task at the stored body with its hash, if each has one, all or none: true when
+ * they were. A body deleted by the cleanup meanwhile fails the statement (the reference is
+ * checked), and the batch's jobs are retried.
+ */
+async function pointAtStoredBodies (db: Queryable, tasks: Array<{ taskId: string, hex: string }>): Promise<boolean> {
+  const { rows } = await sql<{ task_id: string }>`
+    with found as (
+      select t.task_id, b.id
+      from unnest(${tasks.map((t) => t.taskId)}::uuid[], ${tasks.map((t) => t.hex)}::text[]) as t(task_id, hex)
+      join lateral (select id from calendar_bodies where sha256 = decode(t.hex, 'hex') order by id limit 1) b on true
+    )
+    insert into calendars (task_id, body_id)
+    select task_id, id from found where (select count(*) from found) = ${tasks.length}
+    returning task_id`.execute(db)
+  return rows.length === tasks.length
+}
+
+async function storeBodies (
+  trx: Transaction<Database>,
+  bodies: Map<string, { sha256: Buffer, text: string, events: number }>,
+  tasks: Array<{ taskId: string, hex: string }>
+): Promise<void> {
   const hashes = [...bodies.values()].map((b) => b.sha256)
   await lockHashes(trx, hashes)
   const stored = await findBodies(trx, hashes)
@@ -141,7 +170,7 @@ export async function saveSmallCalendars (db: Queryable, calendars: Array<{ task
       .returning(['id', 'sha256']).execute()
     for (const row of created) stored.set(row.sha256.toString('hex'), row.id)
   }
-  const rows = calendars.map((c) => ({ task_id: c.taskId, body_id: stored.get(hashOfText.get(c.text)!)! }))
+  const rows = tasks.map((t) => ({ task_id: t.taskId, body_id: stored.get(t.hex)! }))
   if (missing.length === 0) {
     await trx.insertInto('calendars').values(rows).execute()
     return
@@ -188,14 +217,14 @@ export async function deleteCalendarsOlderThan (db: Kysely<Database>, days: numb
 const UNUSED_BATCH = 500
 
 /**
- * Delete the bodies no task points at, a batch at a time. A body that a job is sharing right now
- * is skipped (its hash is locked); one that a job shares after we took the lock is seen by the
- * delete, which reads after the locks were taken, and kept.
+ * Delete the bodies no task points at, a batch at a time. A body whose hash a job has locked (it
+ * is storing that content now) is skipped; a job that shares a body after our locks were taken
+ * is seen by the delete, which reads after them, and the body is kept.
  */
 export async function deleteUnusedBodies (db: Kysely<Database>): Promise<number> {
   let deleted = 0
   for (;;) {
-    const { found, gone } = await db.transaction().execute(async (trx) => {
+    const batch = db.transaction().execute(async (trx) => {
       const unused = await trx.selectFrom('calendar_bodies as b').select(['b.id', 'b.sha256'])
         .where(({ not, exists, selectFrom }) => not(exists(selectFrom('calendars as c').select('c.task_id').whereRef('c.body_id', '=', 'b.id'))))
         .orderBy('b.id').limit(UNUSED_BATCH).execute()
@@ -209,6 +238,13 @@ export async function deleteUnusedBodies (db: Kysely<Database>): Promise<number>
         .where(({ not, exists, selectFrom }) => not(exists(selectFrom('calendars as c').select('c.task_id').whereRef('c.body_id', '=', 'b.id'))))
         .executeTakeFirst()
       return { found: unused.length, gone: Number(result.numDeletedRows) }
+    })
+    // A job that found the body before the delete and points a task at it after our locks (it
+    // takes none when the body is stored already): the reference wins, the batch is rolled back,
+    // and this pass ends; the rest waits for the next run.
+    const { found, gone } = await batch.catch((error: unknown) => {
+      if ((error as { code?: string }).code === '23503') return { found: 0, gone: 0 }
+      throw error
     })
     deleted += gone
     if (found < UNUSED_BATCH || gone === 0) return deleted
