@@ -86,7 +86,7 @@ export const bigCalendar: Benchmark = async ({ server, smoke, log }) => {
     cappedRun = await download(capped)
     await capped.stop()
   }
-  const [{ stored }] = await sql(db.url, 'select sum(pg_column_size(data))::int as stored from calendar_chunks where task_id = $1', [status.task_id])
+  const [{ stored }] = await sql(db.url, 'select sum(pg_column_size(k.data))::int as stored from calendar_body_chunks k join calendars c on c.body_id = k.body_id where c.task_id = $1', [status.task_id])
 
   log('big calendar: baseline, the whole calendar in memory')
   const whole = startProcess('bench/baseline/whole-calendar.ts', {}, [db.url])

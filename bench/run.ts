@@ -21,6 +21,7 @@ import { metricsScrape } from './metrics-scrape.ts'
 import { queueLevel } from './queue-level.ts'
 import { sseFanout } from './sse-fanout.ts'
 import { startup } from './startup.ts'
+import { storageGrowth } from './storage-growth.ts'
 
 const benchmarks: Record<string, Benchmark> = {
   queue: queueLevel,
@@ -33,7 +34,8 @@ const benchmarks: Record<string, Benchmark> = {
   'metrics-scrape': metricsScrape,
   'history-cost': historyCost,
   'sse-fanout': sseFanout,
-  feeds
+  feeds,
+  'storage-growth': storageGrowth
 }
 
 const args = process.argv.slice(2)

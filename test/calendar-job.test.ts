@@ -75,6 +75,37 @@ t.test('a job cancelled while it is being built stores nothing, small or large',
   t.same(results.map((r) => r.status), ['failed', 'failed'])
   t.equal(await calendarInfo(db, small), undefined)
   t.equal(await calendarInfo(db, large), undefined)
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from calendar_chunks where task_id in (${small}, ${large})`.execute(db)
-  t.equal(rows[0]!.n, 0, 'no chunk of the large one either')
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from calendars where task_id in (${small}, ${large})`.execute(db)
+  t.equal(rows[0]!.n, 0, 'no row for the large one either')
+})
+
+t.test('identical requests over unchanged todos store one body, batch after batch; changed todos a new one', async (t) => {
+  const runAlone = async (filters: object) => {
+    const id = await boss.send(ICAL_QUEUE, { filters }) as string
+    const jobs = await boss.fetch<IcalJobData>(ICAL_QUEUE, { batchSize: 10 })
+    t.same(jobs.map((job) => job.id), [id], 'a batch of its own')
+    t.match(await handler(jobs), [{ status: 'completed' }])
+    return id
+  }
+  const bodies = async (ids: string[]) => (await sql<{ body_id: number }>`
+    select distinct body_id from calendars where task_id = any(${ids}::uuid[])`.execute(db)).rows.map((r) => r.body_id)
+  const copies = async (bodyId: number) => (await sql<{ n: number }>`
+    select count(*)::int as n from calendar_bodies where sha256 = (select sha256 from calendar_bodies where id = ${bodyId})`.execute(db)).rows[0]!.n
+
+  const small = [await runAlone({ completed: true }), await runAlone({ completed: true }), await runAlone({ completed: true })]
+  const [smallBody] = await bodies(small)
+  t.same(await bodies(small), [smallBody], 'three small tasks, one body')
+  t.equal(await copies(smallBody!), 1, 'stored once')
+  t.equal(await text(small[2]!), await text(small[0]!), 'downloads are the same bytes')
+
+  const large = [await runAlone({}), await runAlone({})]
+  const [largeBody] = await bodies(large)
+  t.same(await bodies(large), [largeBody], 'two streamed tasks, one body')
+  t.equal(await copies(largeBody!), 1)
+
+  await sql`update todos set title = 'changed again' where id = 14`.execute(db)
+  const after = await runAlone({ completed: true })
+  t.not((await bodies([after]))[0], smallBody, 'a changed todo: a new body')
+  t.match(await text(after), /SUMMARY:changed again/)
+  t.notMatch(await text(small[0]!), /changed again/, 'the earlier tasks keep theirs')
 })

@@ -15,18 +15,27 @@ export interface TodosTable {
   revision: Generated<number>
 }
 
-/** One finished calendar: its size and the number of chunks its text is stored in. */
+/** A task's finished calendar: which stored body it is (see db/migrations/0007_share_calendar_bodies.ts). */
 export interface CalendarsTable {
   task_id: string
+  body_id: number
+  created_at: Generated<string>
+}
+
+/** The text of a calendar, stored once per content: its hash, size and the number of chunks it is in. */
+export interface CalendarBodiesTable {
+  id: Generated<number>
+  /** SHA-256 of the text with the DTSTAMP values left out (src/calendar/body-hash.ts) */
+  sha256: Buffer
   event_count: number
   byte_length: number
   chunk_count: number
   created_at: Generated<string>
 }
 
-/** Consecutive pieces of a calendar's text; concatenated in seq order they are the .ics file. */
-export interface CalendarChunksTable {
-  task_id: string
+/** Consecutive pieces of a body; concatenated in seq order they are the .ics file. */
+export interface CalendarBodyChunksTable {
+  body_id: number
   seq: number
   data: string
 }
@@ -54,7 +63,8 @@ export interface FeedsTable {
 export interface Database {
   todos: TodosTable
   calendars: CalendarsTable
-  calendar_chunks: CalendarChunksTable
+  calendar_bodies: CalendarBodiesTable
+  calendar_body_chunks: CalendarBodyChunksTable
   feeds: FeedsTable
 }
 
