@@ -1,8 +1,7 @@
 // Security headers on every response (@fastify/helmet). The Content-Security-Policy allows what the
 // two pages really load, and nothing else: the web page at / (its own CSS and ES modules, fetch
 // and the event stream to its own origin, a data: favicon) and Swagger UI at /docs (its own
-// scripts and CSS from /docs/static, data: images, and the inline styles its React components
-// write). test/browser.test.ts loads both in Chromium and fails on any CSP violation.
+// scripts and CSS from /docs/static, data: images, and the <style> elements it adds). test/browser.test.ts loads both in Chromium and fails on any CSP violation.
 import helmet from '@fastify/helmet'
 import fp from 'fastify-plugin'
 
@@ -17,8 +16,8 @@ export const CONTENT_SECURITY_POLICY = {
   'object-src': ["'none'"],
   'script-src': ["'self'"],
   'script-src-attr': ["'none'"],
-  // Swagger UI sets style attributes in its markup (React), which only 'unsafe-inline' admits;
-  // styles cannot run code, and scripts stay 'self' only.
+  // Swagger UI adds <style> elements as it runs (without it the browser test sees style-src-elem
+  // violations on /docs); styles cannot run code, and scripts stay 'self' only.
   'style-src': ["'self'", "'unsafe-inline'"],
   // helmet's default upgrade-insecure-requests is left out: the service is also reached over
   // plain HTTP (npm start, compose on localhost, the load balancer without a certificate), where
