@@ -7,6 +7,7 @@
 import rateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
 import { HttpError } from './errors.ts'
+import { errorResponse } from './schemas.ts'
 
 export interface RateLimitOptions {
   /** 'METHOD /full/route/template' -> requests per client and minute; 0: not limited */
@@ -19,6 +20,11 @@ export const rateLimits = fp<RateLimitOptions>(async (app, { perMinute }) => {
     const limit = [route.method].flat().map((method) => perMinute[`${method} ${route.url}`]).find((n) => n !== undefined)
     if (limit !== undefined && route.config?.rateLimit === undefined) {
       route.config = { ...route.config, rateLimit: limit === 0 ? false : { max: limit, timeWindow: 60_000 } }
+      // ...and the OpenAPI document says so (the same whatever the configured number).
+      const response = route.schema?.response as Record<string, unknown> | undefined
+      if (response && !('429' in response)) {
+        route.schema = { ...route.schema, response: { ...response, 429: errorResponse('Too many requests from this client in a minute (a configured limit per client address); Retry-After says when to try again', 'Too many requests: at most 60 a minute; retry in 1 minute') } }
+      }
     }
   })
   await app.register(rateLimit, {
