@@ -28,6 +28,7 @@ export const CONTENT_SECURITY_POLICY = {
 export const securityHeaders = fp(async (app) => {
   await app.register(helmet, {
     global: true,
-    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY }
+    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    frameguard: { action: 'deny' } // as frame-ancestors 'none', for browsers without CSP
   })
 }, { name: 'security-headers' })
