@@ -2,11 +2,13 @@
 // stay open (health checks, docs, the web page's files, feed URLs for calendar apps); without it
 // the API stays open. Every route the app has is tried, so a new one is closed unless it is named.
 import t from 'tap'
+import { freePort } from '../scripts/free-port.ts'
 import { OPEN_ROUTES } from '../src/http/api-token.ts'
 import { buildTestApp } from './helpers/app.ts'
+import { runEntryPoint } from './helpers/process.ts'
 
 const TOKEN = 'a-test-token-0123456789-abcdefghij'
-const { app } = await buildTestApp(t, { API_TOKEN: TOKEN, WORKER_MODE: 'off' })
+const { app, database } = await buildTestApp(t, { API_TOKEN: TOKEN, WORKER_MODE: 'off' })
 const { app: openApp } = await buildTestApp(t, { WORKER_MODE: 'off' })
 
 // Every route of the OpenAPI document, and those left out of it.
@@ -56,4 +58,19 @@ t.test('open without a token: health, docs, the web page and its files, feed URL
 t.test('unset, the API is open as before', async (t) => {
   t.equal((await openApp.inject({ method: 'GET', url: '/api/v1/todos' })).statusCode, 200)
   t.equal((await openApp.inject({ method: 'GET', url: '/metrics' })).statusCode, 200)
+})
+
+t.test('the token is never in the output of a real `npm start` at LOG_LEVEL=trace, used right or wrong', async (t) => {
+  const port = await freePort()
+  const server = runEntryPoint(t, 'src/server.ts', { DATABASE_URL: database.url, PORT: String(port), API_TOKEN: TOKEN, LOG_LEVEL: 'trace', WORKER_MODE: 'off', MIGRATE_ON_START: 'false' })
+  await server.waitForOutput(/listening/i, 60_000)
+  const base = `http://127.0.0.1:${port}/api/v1`
+  t.equal((await fetch(`${base}/todos`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200)
+  t.equal((await fetch(`${base}/todos`, { headers: { authorization: `Bearer ${TOKEN}-wrong` } })).status, 401)
+  t.equal((await fetch(`${base}/todos?token=${TOKEN}`)).status, 401, 'a token in the query string is not taken')
+  server.child.kill('SIGTERM')
+  t.same(await server.exited, { code: 0, signal: null })
+  const logged = server.output().replaceAll(`token=${TOKEN}`, '') // the URL of the one request that put it there itself
+  t.notOk(logged.includes(TOKEN), `the token is not in its ${logged.length} bytes of output`)
+  t.notOk(logged.includes(TOKEN.slice(0, 16)), 'nor a part of it')
 })
