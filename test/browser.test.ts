@@ -222,7 +222,9 @@ async function run () {
     const token = 'browser-test-token-0123456789abcdef'
     const { app: guarded } = await buildTestApp(t, { API_TOKEN: token, ICAL_DELAY_MS: '500' })
     await guarded.listen({ port: 0, host: '127.0.0.1' })
-    const guardedBase = `http://127.0.0.1:${(guarded.server.address() as { port: number }).port}`
+    const guardedProxy = await startTcpProxy('127.0.0.1', (guarded.server.address() as { port: number }).port)
+    t.teardown(() => guardedProxy.close())
+    const guardedBase = `http://127.0.0.1:${guardedProxy.port}`
     const tab = await context.newPage()
     tab.on('pageerror', (error) => problems.push(error.message))
     await tab.goto(guardedBase)
@@ -239,6 +241,14 @@ async function run () {
     // A change made elsewhere arrives over the event stream, which needs the token too.
     await guarded.inject({ method: 'POST', url: '/api/v1/todos', headers: { authorization: `Bearer ${token}` }, payload: { title: 'Made elsewhere', deadline_at: '2030-01-01T10:00:00' } })
     await tab.locator('#todo-list li', { hasText: 'Made elsewhere' }).waitFor()
+    // The stream read with fetch drops and comes back, and catches up on what it missed.
+    await guardedProxy.cut()
+    await tab.locator('#live-status', { hasText: 'Reconnecting' }).waitFor()
+    await guarded.inject({ method: 'POST', url: '/api/v1/todos', headers: { authorization: `Bearer ${token}` }, payload: { title: 'Made while cut off' } })
+    await guardedProxy.restore()
+    await tab.locator('#live-status', { hasText: /^Live$/ }).waitFor({ timeout: 40_000 })
+    await tab.locator('#todo-list li', { hasText: 'Made while cut off' }).waitFor()
+
     await tab.getByRole('form', { name: 'New todo' }).getByLabel('Title').fill('Made here')
     await tab.getByRole('form', { name: 'New todo' }).getByRole('button', { name: 'Add todo' }).click()
     await tab.locator('#todo-list li', { hasText: 'Made here' }).waitFor()
