@@ -52,8 +52,15 @@ export const EnvSchema = Type.Object({
   JOB_RETENTION_DAYS: Int(1, 365, 7, 'How long finished jobs and their calendars are kept'),
 
   FEED_REFRESH_SECONDS: Int(60, 604_800, 3600, 'How often calendar apps should poll a feed: its REFRESH-INTERVAL, X-PUBLISHED-TTL and Cache-Control max-age'),
-  FEED_RATE_LIMIT_PER_MINUTE: Int(1, 100_000, 60, 'Polls of feed URLs allowed per client address and minute (429 beyond)')
+  FEED_RATE_LIMIT_PER_MINUTE: Int(1, 100_000, 60, 'Polls of feed URLs allowed per client address and minute (429 beyond)'),
+
+  API_TOKEN: Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]{16,}$', description: 'Bearer token every API request must carry (Authorization: Bearer <token>), except health, docs, the web page and feed URLs; at least 16 characters, no spaces; unset: open API' })),
+  ICAL_RATE_LIMIT_PER_MINUTE: Int(0, 100_000, 60, 'POST /todos/ical requests allowed per client address and minute (429 beyond); 0: no limit'),
+  CORS_ORIGINS: Type.Optional(Type.String({ pattern: '^https?://[^/,\\s]+(\\s*,\\s*https?://[^/,\\s]+)*$', description: 'Comma-separated origins (scheme://host[:port]) whose pages may call the API from a browser; unset: no CORS headers' }))
 })
+
+/** Settings whose value is never printed, not even in a configuration error. */
+const SECRET_SETTINGS = new Set(['API_TOKEN'])
 export type Env = Static<typeof EnvSchema>
 
 export interface Config {
@@ -96,6 +103,14 @@ export interface Config {
   }
   calendar: { prodId: string }
   feeds: { refreshSeconds: number, rateLimitPerMinute: number }
+  security: {
+    /** undefined: the API is open */
+    apiToken: string | undefined
+    /** requests per client and minute; 0: unlimited */
+    icalRateLimitPerMinute: number
+    /** empty: CORS off */
+    corsOrigins: string[]
+  }
 }
 
 /** A Config whose database has been chosen; what buildApp and the worker need. */
@@ -113,7 +128,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
   const converted = Value.Convert(EnvSchema, withDefaults)
   // The value as given, but never a password (a malformed DATABASE_URL may hold one).
   const problem = (name: string, schema: TSchema, message: string) =>
-    `${name}=${JSON.stringify(redactUrl(raw[name] ?? ''))}: ${message}` + (schema.description ? ` (${schema.description})` : '')
+    `${name}=${SECRET_SETTINGS.has(name) ? `(hidden, ${raw[name]?.length ?? 0} characters)` : JSON.stringify(redactUrl(raw[name] ?? ''))}: ${message}` + (schema.description ? ` (${schema.description})` : '')
   const problems = [...numbersNotPlain(raw).map(([name, schema]) => problem(name, schema, `Expected ${schema.type}`)),
     ...[...Value.Errors(EnvSchema, converted)].map((error) => {
       const choices = (error.schema.anyOf as Array<{ const?: unknown }> | undefined)?.map((s) => s.const)
@@ -158,7 +173,12 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
       icalDelayMs: e.ICAL_DELAY_MS
     },
     calendar: { prodId: e.ICAL_PRODID },
-    feeds: { refreshSeconds: e.FEED_REFRESH_SECONDS, rateLimitPerMinute: e.FEED_RATE_LIMIT_PER_MINUTE }
+    feeds: { refreshSeconds: e.FEED_REFRESH_SECONDS, rateLimitPerMinute: e.FEED_RATE_LIMIT_PER_MINUTE },
+    security: {
+      apiToken: e.API_TOKEN,
+      icalRateLimitPerMinute: e.ICAL_RATE_LIMIT_PER_MINUTE,
+      corsOrigins: e.CORS_ORIGINS?.split(',').map((origin) => origin.trim()) ?? []
+    }
   }
 }
 

@@ -59,6 +59,11 @@ locals {
     { name = "PUBLIC_URL", value = local.public_url },
   ]
 
+  # The API token comes from Secrets Manager into the API's environment when the task starts,
+  # like PGPASSWORD: never a plain environment value, so it is in neither the task definition
+  # nor the terraform state. Only the API serves requests that need it.
+  api_secrets = var.api_token_secret_arn == null ? [] : [{ name = "API_TOKEN", valueFrom = var.api_token_secret_arn }]
+
   # What every container shares; each task definition adds its name, command and environment.
   container = {
     image       = local.image
@@ -107,6 +112,7 @@ resource "aws_ecs_task_definition" "api" {
     command      = ["node", "dist/src/server.js"]
     portMappings = [{ containerPort = local.app_port, protocol = "tcp" }]
     environment  = concat(local.environment, local.api_environment)
+    secrets      = concat(local.container.secrets, local.api_secrets)
     healthCheck  = local.health_check
   })])
 }

@@ -31,6 +31,11 @@ resource "aws_iam_role" "execution" {
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
 }
 
+locals {
+  # The API token's secret, when there is one: its ARN without a "<json key>::" suffix.
+  api_token_secret_arns = var.api_token_secret_arn == null ? [] : [regex("^(arn:[^:]+:secretsmanager:[^:]+:[^:]+:secret:[^:]+)", var.api_token_secret_arn)[0]]
+}
+
 data "aws_iam_policy_document" "execution" {
   statement {
     sid = "EcrLogin"
@@ -57,6 +62,15 @@ data "aws_iam_policy_document" "execution" {
     # kms:Decrypt is needed.
     actions   = ["secretsmanager:GetSecretValue"]
     resources = [local.db_secret_arn]
+  }
+
+  dynamic "statement" {
+    for_each = local.api_token_secret_arns
+    content {
+      sid       = "ReadTheApiTokenSecret"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [statement.value]
+    }
   }
 }
 

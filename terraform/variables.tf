@@ -76,6 +76,17 @@ variable "public_url" {
   default     = null
 }
 
+variable "api_token_secret_arn" {
+  description = "Secrets Manager secret whose value (plain text) is the API_TOKEN every API request must carry, or \"<arn>:<json key>::\" for one key of a JSON secret; null: the API is open (set one when deployed)"
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.api_token_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.api_token_secret_arn))
+    error_message = "api_token_secret_arn must be the ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>)."
+  }
+}
+
 # ---- roles (AWS Academy Learner Lab cannot create IAM roles: pass LabRole's ARN to both) ----
 
 variable "execution_role_arn" {

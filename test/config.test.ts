@@ -84,3 +84,19 @@ t.test('npm start with PORT=abc stops at once with a clear message', async (t) =
   t.same(await server.exited, { code: 1, signal: null })
   t.match(server.output(), /Invalid configuration:\n {2}PORT="abc": Expected integer/)
 })
+
+t.test('security settings: a short API_TOKEN is refused without being printed; CORS_ORIGINS is a list of origins', async (t) => {
+  const config = loadConfig({})
+  t.same(config.security, { apiToken: undefined, icalRateLimitPerMinute: 60, corsOrigins: [] }, 'defaults: open API, 60 calendars a minute per client, no CORS')
+  t.equal(loadConfig({ API_TOKEN: 'k3Qx-9vT_2mZ8pLw' }).security.apiToken, 'k3Qx-9vT_2mZ8pLw', '16 characters is enough')
+  for (const token of ['QuokkaSecret15c', 'Zebra Quokka long enough phrase']) {
+    const error = (() => { try { loadConfig({ API_TOKEN: token }) } catch (e) { return e as Error } })()
+    t.ok(error instanceof ConfigError, `refused: ${token.length} characters`)
+    t.match(error?.message, `API_TOKEN=(hidden, ${token.length} characters)`)
+    t.notMatch(error?.message, /Quokka/, 'the value is not in the message')
+  }
+  t.same(loadConfig({ CORS_ORIGINS: 'https://a.example, http://localhost:3000' }).security.corsOrigins, ['https://a.example', 'http://localhost:3000'])
+  t.throws(() => loadConfig({ CORS_ORIGINS: '*' }), { message: /CORS_ORIGINS="\*"/ })
+  t.throws(() => loadConfig({ CORS_ORIGINS: 'https://a.example/' }), { message: /CORS_ORIGINS/ }, 'an origin has no path')
+  t.equal(loadConfig({ ICAL_RATE_LIMIT_PER_MINUTE: '0' }).security.icalRateLimitPerMinute, 0, '0: off')
+})

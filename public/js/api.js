@@ -1,6 +1,8 @@
 // The API as the page uses it: JSON in, JSON out, and errors as { status, error, field }.
 // `field` names the input the API blamed ("field title must not be empty" -> title), so the
 // page can show the message next to it.
+import { authHeaders, tokenRequired } from './token.js'
+
 export const API = '/api/v1'
 
 export class ApiError extends Error {
@@ -17,7 +19,7 @@ export async function api (method, path, body) {
   try {
     res = await fetch(API + path, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { ...authHeaders(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body)
     })
   } catch {
@@ -26,6 +28,7 @@ export async function api (method, path, body) {
   const text = await res.text()
   let json
   try { json = text ? JSON.parse(text) : undefined } catch { json = undefined }
+  if (res.status === 401) tokenRequired()
   if (!res.ok) throw new ApiError(res.status, json?.error ?? `The server answered ${res.status}`)
   return json
 }

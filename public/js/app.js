@@ -5,6 +5,9 @@ import { startLive } from './live.js'
 import { createMonitor } from './monitor.js'
 import { createTodos } from './todos.js'
 import { describeFilters } from './format.js'
+import { setUpTokenForm } from './token.js'
+
+setUpTokenForm()
 
 const params = () => new URLSearchParams(location.search)
 const pick = (names) => Object.fromEntries(names.map((n) => [n, params().get(n) ?? undefined]).filter(([, v]) => v !== undefined && v !== ''))

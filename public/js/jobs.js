@@ -1,7 +1,8 @@
 // Calendar jobs this page follows: queued with "Generate calendar", their state kept live by
 // `task` events, with download, cancel, retry and timeline. The ids are kept for the session,
 // so a reload keeps following them.
-import { api } from './api.js'
+import { API, api, ApiError } from './api.js'
+import { authHeaders, hasToken } from './token.js'
 import { clock, describeFilters, el, reconcile, shortId } from './format.js'
 
 const STORE = 'taskoverflow.jobs'
@@ -51,13 +52,28 @@ export function createJobs ({ getFilters, openTimeline }) {
       status === 'REVOKED' ? el('p', { class: 'hint', text: 'Cancelled.' }) : null,
       status === 'SUCCESS' && job.result ? el('p', { class: 'hint', text: `${job.result.events} event${job.result.events === 1 ? '' : 's'}, ${job.result.bytes} bytes` }) : null,
       el('div', { class: 'actions' },
-        status === 'SUCCESS' ? el('a', { href: `/api/v1/todos/ical/${id}/result`, download: `taskoverflow-${id}.ics`, text: `Download .ics (${shortId(id)})` }) : null,
+        status === 'SUCCESS' ? el('a', { href: `${API}/todos/ical/${id}/result`, download: `taskoverflow-${id}.ics`, text: `Download .ics (${shortId(id)})`, onclick: (event) => downloadWithToken(event, id) }) : null,
         canCancel ? el('button', { type: 'button', class: 'danger', text: 'Cancel', 'aria-label': `Cancel calendar ${shortId(id)}`, onclick: () => act('DELETE', `/todos/ical/${id}`, id) }) : null,
         canRetry ? el('button', { type: 'button', text: 'Retry', 'aria-label': `Retry calendar ${shortId(id)}`, onclick: () => act('POST', `/todos/ical/${id}/retry`, id) }) : null,
         el('button', { type: 'button', class: 'secondary', text: 'Timeline', 'aria-label': `Timeline of calendar ${shortId(id)}`, onclick: () => openTimeline(id) }),
         el('button', { type: 'button', class: 'secondary', text: 'Stop following', 'aria-label': `Stop following calendar ${shortId(id)}`, onclick: () => { jobs.delete(id); remember(); render() } })
       )
     )
+  }
+
+  // A link cannot send the token: with one, the file is fetched with it and saved from memory.
+  async function downloadWithToken (event, id) {
+    if (!hasToken()) return // the link works as it is
+    event.preventDefault()
+    try {
+      const res = await fetch(`${API}/todos/ical/${id}/result`, { headers: authHeaders() })
+      if (!res.ok) throw new ApiError(res.status, (await res.json().catch(() => ({}))).error ?? `The server answered ${res.status}`)
+      const url = URL.createObjectURL(await res.blob())
+      el('a', { href: url, download: `taskoverflow-${id}.ics` }).click()
+      setTimeout(() => URL.revokeObjectURL(url), 60_000)
+    } catch (error) {
+      generateError.textContent = `Calendar ${shortId(id)}: ${error.message}`
+    }
   }
 
   async function act (method, path, id) {

@@ -1,9 +1,7 @@
 // Calendar subscription feeds: create (the token is shown once), list, rotate, revoke, and the
 // feed itself, served from its stored snapshot with validators for conditional polls.
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox'
-import rateLimit from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
-import { HttpError } from '../http/errors.ts'
 import { commonErrors, errorResponse } from '../http/schemas.ts'
 import { queueFeedRender } from './changes.ts'
 import { createFeed, fetchFeedSnapshot, listFeeds, recordFeedFetch, revokeFeed, rotateFeedToken } from './repository.ts'
@@ -23,11 +21,6 @@ export interface FeedRoutesOptions {
 }
 
 export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (app, options) => {
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) => new HttpError(429, `Too many requests: at most ${context.max} a minute; retry in ${context.after}`)
-  })
-
   const withToken = (request: FastifyRequest, feed: Static<typeof Feed>, token: string) => {
     const url = app.absoluteUrl(request, `/api/v1/feeds/${token}.ics`) // PUBLIC_URL or a checked host
     return { feed, token, url, webcal_url: url.replace(/^https?:/, 'webcal:') }
@@ -88,7 +81,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<FeedRoutesOptions> = async (a
   })
 
   app.get('/feeds/:token.ics', {
-    config: { rateLimit: { max: options.rateLimitPerMinute, timeWindow: 60_000 } },
+    config: { rateLimit: { max: options.rateLimitPerMinute, timeWindow: 60_000 } }, // applied by src/http/rate-limit.ts
     schema: {
       tags,
       summary: 'The feed (what calendar apps poll)',

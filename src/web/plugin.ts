@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
+import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
 // public/ sits at the root of the checkout (and of the image): two folders up from src/web,
@@ -12,6 +13,12 @@ import fp from 'fastify-plugin'
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const PUBLIC_DIR = [path.resolve(here, '../../public'), path.resolve(here, '../../../public')]
   .find((dir) => existsSync(path.join(dir, 'index.html'))) ?? path.resolve(here, '../../public')
+
+/** Is this request for one of the page's files (a route @fastify/static made for a file of public/)? */
+export function isWebPageFile (request: FastifyRequest): boolean {
+  const rootPath = (request.routeOptions.config as { rootPath?: unknown }).rootPath
+  return typeof rootPath === 'string' && path.resolve(rootPath) === PUBLIC_DIR
+}
 
 export const webPage = fp(async (app) => {
   await app.register(fastifyStatic, {

@@ -169,6 +169,69 @@ run "public_url_of_your_own" {
   }
 }
 
+run "api_token_from_secrets_manager_never_plain" {
+  command = plan
+
+  variables {
+    api_token_secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:taskoverflow/api-token-AbCdEf"
+  }
+
+  assert {
+    condition     = contains(jsondecode(aws_ecs_task_definition.api.container_definitions)[0].secrets, { name = "API_TOKEN", valueFrom = "arn:aws:secretsmanager:us-east-1:123456789012:secret:taskoverflow/api-token-AbCdEf" })
+    error_message = "API_TOKEN must come from the secret"
+  }
+  assert {
+    condition     = length([for e in jsondecode(aws_ecs_task_definition.api.container_definitions)[0].environment : e if e.name == "API_TOKEN"]) == 0
+    error_message = "API_TOKEN must never be a plain environment value"
+  }
+  assert {
+    condition     = contains(jsondecode(aws_ecs_task_definition.api.container_definitions)[0].secrets, { name = "PGPASSWORD", valueFrom = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1:password::" })
+    error_message = "PGPASSWORD must stay"
+  }
+  assert {
+    condition     = one(local.api_token_secret_arns) == "arn:aws:secretsmanager:us-east-1:123456789012:secret:taskoverflow/api-token-AbCdEf"
+    error_message = "the execution role must be allowed to read the token's secret"
+  }
+}
+
+run "api_token_from_one_key_of_a_json_secret" {
+  command = plan
+
+  variables {
+    api_token_secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:shared-AbCdEf:api_token::"
+  }
+
+  assert {
+    condition     = contains(jsondecode(aws_ecs_task_definition.api.container_definitions)[0].secrets, { name = "API_TOKEN", valueFrom = "arn:aws:secretsmanager:us-east-1:123456789012:secret:shared-AbCdEf:api_token::" })
+    error_message = "the JSON key is passed to ECS as given"
+  }
+  assert {
+    condition     = one(local.api_token_secret_arns) == "arn:aws:secretsmanager:us-east-1:123456789012:secret:shared-AbCdEf"
+    error_message = "the role is granted the secret itself, without the key suffix"
+  }
+}
+
+run "no_api_token_by_default" {
+  command = plan
+
+  variables {
+    api_token_secret_arn = null
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(aws_ecs_task_definition.api.container_definitions)[0].secrets : s if s.name == "API_TOKEN"]) == 0
+    error_message = "without api_token_secret_arn there is no API_TOKEN"
+  }
+}
+
+run "api_token_secret_must_be_a_secrets_manager_arn" {
+  command = plan
+  variables {
+    api_token_secret_arn = "my-plain-token-value"
+  }
+  expect_failures = [var.api_token_secret_arn]
+}
+
 run "name_ending_with_a_hyphen_is_refused" {
   command = plan
   variables {

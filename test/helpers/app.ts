@@ -9,7 +9,9 @@ export interface TestApp { app: App, config: ReadyConfig, database: TestDatabase
 /** The real app (real Postgres, real pg-boss, inline worker unless told otherwise) on a database of its own. */
 export async function buildTestApp (t: Test, env: NodeJS.ProcessEnv = {}, database?: TestDatabase, logger?: Logger): Promise<TestApp> {
   const db = database ?? await createTestDatabase()
-  const config = withDatabaseUrl(loadConfig({ LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '5000', ...env }), db.url)
+  // Tests queue many calendars from one address: the POST /todos/ical limit is off unless a test
+  // sets it (test/rate-limit.test.ts).
+  const config = withDatabaseUrl(loadConfig({ LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '5000', ICAL_RATE_LIMIT_PER_MINUTE: '0', ...env }), db.url)
   const app = await buildApp(config, { logger })
   t.teardown(async () => {
     await app.close()

