@@ -5,6 +5,9 @@
 // Before the comparison, a stage run: one more server of ours, with bench/lib/stage-probe.ts
 // loaded, runs jobs the same way and prints where the time of a job goes (bench/lib/stages.ts).
 // The probe costs time itself, so the comparison runs on servers without it.
+// BENCH_BEFORE=<dir>: another checkout of the project (e.g. `git archive` of the commit before a
+// change, with node_modules linked) runs as a third contestant, on a database of its own: before
+// and after from the same rounds.
 import { readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -61,6 +64,13 @@ async function stageRun (databaseUrl: string, jobs: number, log: BenchContext['l
   }
 }
 
+async function startBefore (server: BenchContext['server'], checkout: string) {
+  const db = await server.createDatabase('latency_before')
+  const api = await startApi(db.url, {}, { checkout })
+  await seedTodos(db.url, 10)
+  return api
+}
+
 export const jobLatency: Benchmark = async ({ server, smoke, log }) => {
   // Many short rounds: the machine's load changes by the second, and each round is a fraction of one.
   const rounds = smoke ? 2 : Number(process.env.BENCH_ROUNDS ?? 20)
@@ -69,6 +79,8 @@ export const jobLatency: Benchmark = async ({ server, smoke, log }) => {
   await stageRun(db.url, smoke ? 3 : 200, log, () => seedTodos(db.url, 10)) // 9 of them have a deadline
   const ours = await startApi(db.url)
   const services = new Map([['ours', ours.base]])
+  const before = process.env.BENCH_BEFORE ? await startBefore(server, process.env.BENCH_BEFORE) : undefined
+  if (before) services.set('before', before.base)
   const peer = await redisAnswers() ? bullmqPeer() : undefined
   const peerServer = await peer?.startServer(db.url) // the same todos in the same database
   if (peerServer) services.set('BullMQ', peerServer.base)
@@ -86,6 +98,12 @@ export const jobLatency: Benchmark = async ({ server, smoke, log }) => {
       ]
     }
     const them = summarize(samples.get('BullMQ')!.flat())
+    if (before) {
+      const was = summarize(samples.get('before')!.flat())
+      const ratio = (a: number, b: number) => (a / b).toFixed(2)
+      log(`before (${process.env.BENCH_BEFORE}): p50 ${was.p50.toFixed(2)} ms (${ratio(was.p50, them.p50)}x BullMQ), p95 ${was.p95.toFixed(2)} ms (${ratio(was.p95, them.p95)}x); ` +
+        `ours now: p50 ${us.p50.toFixed(2)} ms (${ratio(us.p50, them.p50)}x), p95 ${us.p95.toFixed(2)} ms (${ratio(us.p95, them.p95)}x); BullMQ p50 ${them.p50.toFixed(2)} ms, p95 ${them.p95.toFixed(2)} ms`)
+    }
     const label = 'the same service on BullMQ + Redis'
     const n = `${rounds * perRound} samples each, ${rounds} alternating rounds`
     const results: Result[] = [
@@ -95,6 +113,7 @@ export const jobLatency: Benchmark = async ({ server, smoke, log }) => {
     return results
   } finally {
     await ours.stop()
+    await before?.stop()
     await peerServer?.stop()
     await peer?.close()
   }
