@@ -44,14 +44,14 @@ async function httpSamples (base: string, count: number): Promise<number[]> {
 }
 
 /** Jobs on a server of ours with the stage probe loaded; prints the breakdown of one job. */
-async function stageRun (databaseUrl: string, jobs: number, log: BenchContext['log'], seed: () => Promise<void>): Promise<void> {
+async function stageRun (databaseUrl: string, jobs: number, warmUp: number, log: BenchContext['log'], seed: () => Promise<void>): Promise<void> {
   const file = path.join(os.tmpdir(), `taskoverflow-bench-stages-${process.pid}.json`)
   const probe = path.join(root, 'bench', 'lib', 'stage-probe.ts')
   const api = await startApi(databaseUrl, { NODE_OPTIONS: `--import=${probe}`, BENCH_STAGE_FILE: file })
   const marks: ClientMarks[] = []
   try {
     await seed() // once the server has migrated the database
-    for (let i = 0; i < 20; i++) await oneJob(api.base) // warm-up, as below
+    for (let i = 0; i < warmUp; i++) await oneJob(api.base) // as below
     for (let i = 0; i < jobs; i++) marks.push(await oneJob(api.base))
   } finally {
     await api.stop()
@@ -76,7 +76,7 @@ export const jobLatency: Benchmark = async ({ server, smoke, log }) => {
   const rounds = smoke ? 2 : Number(process.env.BENCH_ROUNDS ?? 20)
   const perRound = smoke ? 3 : Math.ceil(Number(process.env.BENCH_SAMPLES ?? 1000) / rounds)
   const db = await server.createDatabase('latency')
-  await stageRun(db.url, smoke ? 3 : 200, log, () => seedTodos(db.url, 10)) // 9 of them have a deadline
+  await stageRun(db.url, smoke ? 3 : 200, smoke ? 2 : 20, log, () => seedTodos(db.url, 10)) // 9 of them have a deadline
   const ours = await startApi(db.url)
   const services = new Map([['ours', ours.base]])
   const before = process.env.BENCH_BEFORE ? await startBefore(server, process.env.BENCH_BEFORE) : undefined

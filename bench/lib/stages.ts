@@ -123,7 +123,7 @@ export function stageReport (events: ProbeEvent[], jobs: ClientMarks[]): string[
   }
   const statements = paths.map((p) => p.queries.length)
   const listed = [...counts].filter(([, v]) => median(v) > 0).map(([kind, v]) => `${kind} ${median(v)}`).join(', ')
-  lines.push('', `statements per job (median): ${median(statements)} (${listed}); commits: ${median(paths.map(commitsOf))}`)
+  lines.push('', `statements per job (median): ${median(statements)} (${listed}); commits: ${median(paths.map(commitsOf))} (whether one waits for the disk is up to synchronous_commit: see the README)`)
   return lines
 }
 
