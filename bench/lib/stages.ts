@@ -13,7 +13,7 @@ const KINDS: Array<[Kind, RegExp]> = [
   ['insert', /^WITH ins AS \( INSERT INTO pgboss\.job/],
   ['fetch', /^WITH next AS \( SELECT j\.id FROM pgboss\.job\S* j WHERE j\.name = 'ical'/],
   ['todo read', /from "todos"/],
-  ['store', /insert into "calendar_chunks"/],
+  ['store', /insert into "?calendar/i], // a body, its chunks or a task's row pointing at one
   ['complete', /SET completed_on = \S+ state = 'completed'/],
   ['find', /^SELECT id, name, data, retry_count as "retryCount"/],
   ['begin', /^begin\b/i],
