@@ -2,34 +2,85 @@
 // is SUCCESS, waiting with ?wait= (no client polling), one job at a time. Ours as `npm start` runs
 // it (inline worker) beside the same service on BullMQ + Redis (bench/peers/bullmq-calendar, also
 // with its worker in the server process), in alternating rounds with the same number of samples.
-import type { Benchmark } from './context.ts'
+// Before the comparison, a stage run: one more server of ours, with bench/lib/stage-probe.ts
+// loaded, runs jobs the same way and prints where the time of a job goes (bench/lib/stages.ts).
+// The probe costs time itself, so the comparison runs on servers without it.
+// BENCH_BEFORE=<dir>: another checkout of the project (e.g. `git archive` of the commit before a
+// change, with node_modules linked) runs as a third contestant, on a database of its own: before
+// and after from the same rounds.
+import { readFile, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import type { Benchmark, BenchContext } from './context.ts'
 import { requestJson } from './lib/http.ts'
-import { startApi } from './lib/processes.ts'
+import { root, startApi } from './lib/processes.ts'
 import { NO_REDIS, redisAnswers } from './lib/redis.ts'
 import { summarize, type Result } from './lib/report.ts'
 import { alternate } from './lib/rounds.ts'
 import { seedTodos } from './lib/seed.ts'
+import type { ProbeEvent } from './lib/stage-probe.ts'
+import { stageReport, type ClientMarks } from './lib/stages.ts'
 import { bullmqPeer } from './peers/bullmq-calendar/control.ts'
+
+const clock = () => performance.timeOrigin + performance.now()
+
+async function oneJob (base: string): Promise<ClientMarks> {
+  const posted = clock()
+  const { task_url: url } = await requestJson<{ task_url: string }>('POST', `${base}/todos/ical`)
+  const accepted = clock()
+  const status = await requestJson<{ task_status: string, result?: { events: number } }>('GET', `${url}?wait=30`)
+  const answered = clock()
+  if (status.task_status !== 'SUCCESS' || status.result?.events !== 9) throw new Error(`${base}: job ended ${JSON.stringify(status)}`)
+  return { posted, accepted, answered }
+}
 
 async function httpSamples (base: string, count: number): Promise<number[]> {
   const samples: number[] = []
   for (let i = 0; i < count; i++) {
-    const began = performance.now()
-    const { task_url: url } = await requestJson<{ task_url: string }>('POST', `${base}/todos/ical`)
-    const status = await requestJson<{ task_status: string, result?: { events: number } }>('GET', `${url}?wait=30`)
-    if (status.task_status !== 'SUCCESS' || status.result?.events !== 9) throw new Error(`${base}: job ended ${JSON.stringify(status)}`)
-    samples.push(performance.now() - began)
+    const { posted, answered } = await oneJob(base)
+    samples.push(answered - posted)
   }
   return samples
 }
 
+/** Jobs on a server of ours with the stage probe loaded; prints the breakdown of one job. */
+async function stageRun (databaseUrl: string, jobs: number, warmUp: number, log: BenchContext['log'], seed: () => Promise<void>): Promise<void> {
+  const file = path.join(os.tmpdir(), `taskoverflow-bench-stages-${process.pid}.json`)
+  const probe = path.join(root, 'bench', 'lib', 'stage-probe.ts')
+  const api = await startApi(databaseUrl, { NODE_OPTIONS: `--import=${probe}`, BENCH_STAGE_FILE: file })
+  const marks: ClientMarks[] = []
+  try {
+    await seed() // once the server has migrated the database
+    for (let i = 0; i < warmUp; i++) await oneJob(api.base) // as below
+    for (let i = 0; i < jobs; i++) marks.push(await oneJob(api.base))
+  } finally {
+    await api.stop()
+  }
+  try {
+    const events = JSON.parse(await readFile(file, 'utf8')) as ProbeEvent[]
+    log(`job latency, where one job's time goes (${jobs} jobs, probe loaded: it adds time of its own):\n${stageReport(events, marks).join('\n')}`)
+  } finally {
+    await rm(file, { force: true })
+  }
+}
+
+async function startBefore (server: BenchContext['server'], checkout: string) {
+  const db = await server.createDatabase('latency_before')
+  const api = await startApi(db.url, {}, { checkout })
+  await seedTodos(db.url, 10)
+  return api
+}
+
 export const jobLatency: Benchmark = async ({ server, smoke, log }) => {
-  const rounds = smoke ? 2 : 5
-  const perRound = smoke ? 3 : Math.ceil(Number(process.env.BENCH_SAMPLES ?? 200) / rounds)
+  // Many short rounds: the machine's load changes by the second, and each round is a fraction of one.
+  const rounds = smoke ? 2 : Number(process.env.BENCH_ROUNDS ?? 20)
+  const perRound = smoke ? 3 : Math.ceil(Number(process.env.BENCH_SAMPLES ?? 1000) / rounds)
   const db = await server.createDatabase('latency')
+  await stageRun(db.url, smoke ? 3 : 200, smoke ? 2 : 20, log, () => seedTodos(db.url, 10)) // 9 of them have a deadline
   const ours = await startApi(db.url)
-  await seedTodos(db.url, 10) // 9 of them have a deadline
   const services = new Map([['ours', ours.base]])
+  const before = process.env.BENCH_BEFORE ? await startBefore(server, process.env.BENCH_BEFORE) : undefined
+  if (before) services.set('before', before.base)
   const peer = await redisAnswers() ? bullmqPeer() : undefined
   const peerServer = await peer?.startServer(db.url) // the same todos in the same database
   if (peerServer) services.set('BullMQ', peerServer.base)
@@ -47,6 +98,12 @@ export const jobLatency: Benchmark = async ({ server, smoke, log }) => {
       ]
     }
     const them = summarize(samples.get('BullMQ')!.flat())
+    if (before) {
+      const was = summarize(samples.get('before')!.flat())
+      const ratio = (a: number, b: number) => (a / b).toFixed(2)
+      log(`before (${process.env.BENCH_BEFORE}): p50 ${was.p50.toFixed(2)} ms (${ratio(was.p50, them.p50)}x BullMQ), p95 ${was.p95.toFixed(2)} ms (${ratio(was.p95, them.p95)}x); ` +
+        `ours now: p50 ${us.p50.toFixed(2)} ms (${ratio(us.p50, them.p50)}x), p95 ${us.p95.toFixed(2)} ms (${ratio(us.p95, them.p95)}x); BullMQ p50 ${them.p50.toFixed(2)} ms, p95 ${them.p95.toFixed(2)} ms`)
+    }
     const label = 'the same service on BullMQ + Redis'
     const n = `${rounds * perRound} samples each, ${rounds} alternating rounds`
     const results: Result[] = [
@@ -56,6 +113,7 @@ export const jobLatency: Benchmark = async ({ server, smoke, log }) => {
     return results
   } finally {
     await ours.stop()
+    await before?.stop()
     await peerServer?.stop()
     await peer?.close()
   }

@@ -24,11 +24,11 @@ process.on('exit', () => { for (const child of running) child.kill('SIGKILL') })
  * quietStdout: the process's logs go to /dev/null (still written, not read): a load test's logs
  * would otherwise cost the benchmark process CPU. A .js script (the build) runs without type stripping.
  */
-export function startProcess (script: string, env: NodeJS.ProcessEnv, args: string[] = [], { quietStdout = false } = {}): Proc {
+export function startProcess (script: string, env: NodeJS.ProcessEnv, args: string[] = [], { quietStdout = false, checkout = root } = {}): Proc {
   const { DATABASE_URL: _ignored, ...inherited } = process.env
   const node = script.endsWith('.ts') ? ['--experimental-strip-types'] : []
-  const child = spawn(process.execPath, [...node, path.resolve(root, script), ...args], {
-    cwd: root,
+  const child = spawn(process.execPath, [...node, path.resolve(checkout, script), ...args], {
+    cwd: checkout,
     // A benchmark drives the API from one address: the POST /todos/ical rate limit would cut it off.
     env: { ...inherited, LOG_LEVEL: 'info', ICAL_RATE_LIMIT_PER_MINUTE: '0', ...env },
     stdio: ['ignore', quietStdout ? 'ignore' : 'pipe', 'pipe']
@@ -69,8 +69,11 @@ export function startProcess (script: string, env: NodeJS.ProcessEnv, args: stri
 
 export { freePort }
 
-/** The API as `npm start` runs it, on a database of its own; resolves once it listens. */
-export async function startApi (databaseUrl: string, env: NodeJS.ProcessEnv = {}, options: { quietStdout?: boolean } = {}): Promise<Proc & { base: string }> {
+/**
+ * The API as `npm start` runs it, on a database of its own; resolves once it listens. `checkout`:
+ * another checkout of the project to run instead of this one (a before/after comparison).
+ */
+export async function startApi (databaseUrl: string, env: NodeJS.ProcessEnv = {}, options: { quietStdout?: boolean, checkout?: string } = {}): Promise<Proc & { base: string }> {
   const port = await freePort()
   const proc = startProcess('src/server.ts', { DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn', ...env }, [], options)
   await waitForHttp(`http://127.0.0.1:${port}/api/v1/health`, proc)

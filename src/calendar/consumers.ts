@@ -4,6 +4,7 @@
 // dies is retried, so every job runs at least once, and once in the normal case.
 import type { PgBoss } from 'pg-boss'
 import type { JobMetrics } from '../metrics/job-metrics.ts'
+import { completingHere } from '../queue/complete-here.ts'
 import { CALENDAR_CLEANUP_QUEUE, ICAL_QUEUE } from './queue.ts'
 import { icalJobHandler, type IcalJobDeps } from './job.ts'
 import { deleteCalendarsOlderThan } from './store.ts'
@@ -12,10 +13,16 @@ import { deleteExpiredEvents } from './task-history.ts'
 export interface CalendarConsumerDeps extends IcalJobDeps {
   /** where this process counts the attempts it runs */
   metrics: JobMetrics
+  /**
+   * Told the id of each job this process completed itself (a batch of one, see complete-here.ts),
+   * once that completion has committed: an API with an inline worker wakes its waiters with it.
+   */
+  onCompleted?: (id: string) => void
 }
 
 export async function startCalendarConsumers (boss: PgBoss, deps: CalendarConsumerDeps): Promise<void> {
   const { worker, jobs } = deps.config
+  const handler = deps.metrics.instrument(ICAL_QUEUE, worker.concurrency, icalJobHandler(deps))
   await boss.work(ICAL_QUEUE, {
     batchSize: worker.batchSize,
     localConcurrency: worker.concurrency,
@@ -29,7 +36,7 @@ export async function startCalendarConsumers (boss: PgBoss, deps: CalendarConsum
     perJobResults: true,
     // Creation, start and due times and the retry limit, for the wait and end-to-end metrics.
     includeMetadata: true
-  }, deps.metrics.instrument(ICAL_QUEUE, worker.concurrency, icalJobHandler(deps)))
+  }, deps.onCompleted ? completingHere(boss, ICAL_QUEUE, handler, deps.onCompleted) : handler)
 
   // Calendars are kept as long as their jobs: an hourly sweep removes the expired ones.
   await boss.work(CALENDAR_CLEANUP_QUEUE, { includeMetadata: true }, deps.metrics.instrument(CALENDAR_CLEANUP_QUEUE, 1, async () => {

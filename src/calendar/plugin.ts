@@ -18,7 +18,9 @@ export const calendarPlugin = fp<ReadyConfig>(async (app, config) => {
   const submitter = new JobSubmitter<IcalJobData>(app.boss, ICAL_QUEUE, { onQueued: (count) => metrics.queued.inc({ queue: ICAL_QUEUE }, count) })
   app.decorate('calendarTasks', calendarTasks({ boss: app.boss, db: app.db, settled: app.jobSettled, submitter, metrics }))
   if (config.worker.mode === 'inline') {
-    await startCalendarConsumers(app.boss, { db: app.db, config, logger: app.log.child({ worker: 'inline' }), metrics })
+    // The inline worker wakes this process's waiters itself when it completes a job.
+    const settled = app.jobSettled
+    await startCalendarConsumers(app.boss, { db: app.db, config, logger: app.log.child({ worker: 'inline' }), metrics, onCompleted: (id) => settled.settledHere(id) })
     app.log.info({ concurrency: config.worker.concurrency, batchSize: config.worker.batchSize }, 'calendar worker running in the API process')
   }
 }, { name: 'calendar', dependencies: ['db', 'queue', 'metrics'] })

@@ -46,6 +46,10 @@ export class JobSettledPoller implements JobSettledWaits {
     this.#waiters.wakeAll()
   }
 
+  settledHere (id: string): void {
+    this.#waiters.wake(id)
+  }
+
   async close (): Promise<void> {
     this.#waiters.close()
     clearTimeout(this.#timer)

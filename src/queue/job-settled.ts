@@ -46,4 +46,8 @@ export class JobSettledListener implements JobSettledWaits {
   wakeAll (): void {
     this.#waiters.wakeAll()
   }
+
+  settledHere (id: string): void {
+    this.#waiters.wake(id)
+  }
 }

@@ -21,6 +21,11 @@ export interface JobSettledWaits {
   readonly waiting: number
   /** Wake every waiter to look again. */
   wakeAll (): void
+  /**
+   * This process settled the job itself (an inline worker completed it, see complete-here.ts):
+   * wake its waiters now, without waiting for the database to say so.
+   */
+  settledHere (id: string): void
   close (): Promise<void>
 }
 

@@ -1,0 +1,56 @@
+// An API with an inline worker wakes its own `?wait=` requests the moment its worker's completion
+// commits, without the settled-job trigger's NOTIFY coming back through the database
+// (src/queue/complete-here.ts); requests waiting in other processes still wake by that NOTIFY.
+import t from 'tap'
+import pg from 'pg'
+import { buildTestApp } from './helpers/app.ts'
+import { closeTodosGate } from './helpers/gate.ts'
+import { createTask, statusOf, waitForStatus } from './helpers/tasks.ts'
+import { waitFor } from './helpers/wait.ts'
+
+const { app: worker, database } = await buildTestApp(t, { WORKER_MODE: 'inline' })
+const { app: apiOnly } = await buildTestApp(t, { WORKER_MODE: 'off' }, database)
+await worker.inject({ method: 'POST', url: '/api/v1/todos', payload: { title: 'lecture', deadline_at: '2023-02-27T00:00:00' } })
+
+async function settledTrigger (enabled: boolean): Promise<void> {
+  const client = new pg.Client({ connectionString: database.url })
+  await client.connect()
+  await client.query(`alter table pgboss.job ${enabled ? 'enable' : 'disable'} trigger taskoverflow_ical_settled`)
+  await client.end()
+}
+
+/** A task that has started and waits at the gate, a ?wait=30 request on `app` for it, and the gate. */
+async function waitingOnStartedTask (app: typeof worker) {
+  const gate = await closeTodosGate(database.url)
+  t.teardown(() => gate.open())
+  const { task_id: id } = await createTask(worker)
+  await waitForStatus(worker, id, 'STARTED')
+  const before = app.jobSettled.waiting
+  let answer: any
+  const request = statusOf(app, id, '?wait=30').then((res) => { answer = res.json() })
+  await waitFor(() => app.jobSettled.waiting === before + 1, 'the request waits for its task', { timeoutMs: 5000 })
+  return { id, gate, request, answered: () => answer }
+}
+
+t.test('the inline worker wakes the waiters of its own process itself', async (t) => {
+  // Without the trigger, nothing in the database tells anyone that the job settled.
+  await settledTrigger(false)
+  t.teardown(() => settledTrigger(true))
+  const { id, gate, request, answered } = await waitingOnStartedTask(worker)
+  await gate.open()
+  // Far sooner than the request's 30 s: only the worker's own wake-up can have ended the wait.
+  await waitFor(() => answered() !== undefined, 'answered by the worker\'s own wake-up', { timeoutMs: 10_000 })
+  await request
+  t.equal(answered().task_id, id)
+  t.equal(answered().task_status, 'SUCCESS')
+  t.equal(answered().result.events, 1)
+})
+
+t.test('a request waiting in another process is woken by the NOTIFY', async (t) => {
+  const { id, gate, request, answered } = await waitingOnStartedTask(apiOnly)
+  await gate.open()
+  await waitFor(() => answered() !== undefined, 'answered when the other process\'s worker completed the task', { timeoutMs: 10_000 })
+  await request
+  t.equal(answered().task_id, id)
+  t.equal(answered().task_status, 'SUCCESS')
+})
