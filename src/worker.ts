@@ -51,6 +51,7 @@ try {
   if (config.worker.httpPort !== undefined) {
     listener = await startWorkerListener({ host: config.http.host, port: config.worker.httpPort, db, boss, logger, metrics: metricsRegistry })
   }
+  recovery.startSweeping()
   logger.info({ concurrency: config.worker.concurrency, batchSize: config.worker.batchSize }, 'calendar worker ready')
 } catch (error) {
   logger.fatal({ err: error }, `could not start: ${(error as Error).message}`)

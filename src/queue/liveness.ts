@@ -6,6 +6,7 @@
 //
 // The connection must reach Postgres directly: through PgBouncer in transaction mode a session
 // lock stays on a pooled server connection (WORKER_LIVENESS=false there; see the README).
+import type { Socket } from 'node:net'
 import pg from 'pg'
 import type { ReadyConfig } from '../config.ts'
 import { connectionOptions } from '../db/connection.ts'
@@ -66,6 +67,8 @@ export class WorkerLiveness {
     const client = new pg.Client(connectionOptions(this.#config.database, processName('liveness')))
     client.on('error', () => {}) // reported through 'end' below; an unheard 'error' kills Node
     await client.connect()
+    // It vouches for the process; it is no reason to keep it running (say after a failed start-up).
+    ;(client.connection.stream as Partial<Socket>).unref?.()
     try {
       // Postgres notices a vanished host (not only a closed socket) by TCP keepalive: ask for
       // probes after 5 s idle, so a powered-off machine's lock goes in about 10 s, not 2 hours.

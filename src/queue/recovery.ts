@@ -6,19 +6,20 @@ import type { ReadyConfig } from '../config.ts'
 import type { Database } from '../db/schema.ts'
 import type { BaseLogger } from '../logger.ts'
 import { WorkerLiveness } from './liveness.ts'
-import { startSweeper, type Sweeper } from './sweep.ts'
+import { createSweeper } from './sweep.ts'
 
 export interface CrashRecovery {
   /** undefined: this process works no jobs, or WORKER_LIVENESS=false */
   liveness: WorkerLiveness | undefined
-  sweeper: Sweeper | undefined
+  /** Start sweeping each second, once the process has started (a failed start-up leaves no timer). */
+  startSweeping (): void
   /** After pg-boss has stopped: a closed liveness session lets any sweep hand back what is left. */
   close (): Promise<void>
 }
 
 export async function startCrashRecovery (config: ReadyConfig, db: Kysely<Database>, logger: BaseLogger, { worksJobs }: { worksJobs: boolean }): Promise<CrashRecovery> {
-  if (!config.worker.liveness) return { liveness: undefined, sweeper: undefined, close: async () => {} }
-  const sweeper = startSweeper(db, logger)
+  if (!config.worker.liveness) return { liveness: undefined, startSweeping: () => {}, close: async () => {} }
+  const sweeper = createSweeper(db, logger)
   let liveness: WorkerLiveness | undefined
   try {
     liveness = worksJobs ? await WorkerLiveness.open(config, logger, { onLost: async () => { await sweeper.sweepNow() } }) : undefined
@@ -28,7 +29,7 @@ export async function startCrashRecovery (config: ReadyConfig, db: Kysely<Databa
   }
   return {
     liveness,
-    sweeper,
+    startSweeping: () => sweeper.start(),
     async close () {
       await sweeper.stop()
       await liveness?.close()

@@ -66,11 +66,13 @@ export async function sweepOrphanedJobs (db: Kysely<Database>): Promise<HandedBa
 export interface Sweeper {
   /** A pass that starts now (after the one running, if any): it sees what happened before the call. */
   sweepNow (): Promise<HandedBack[]>
+  /** Sweep every SWEEP_EVERY_MS from now on. */
+  start (): void
   stop (): Promise<void>
 }
 
-/** Sweep every SWEEP_EVERY_MS until stopped; a pass never overlaps the previous one. */
-export function startSweeper (db: Kysely<Database>, logger: BaseLogger): Sweeper {
+/** A sweeper, started apart (a pass never overlaps the previous one). */
+export function createSweeper (db: Kysely<Database>, logger: BaseLogger): Sweeper {
   let running: Promise<HandedBack[]> | undefined
   const pass = (): Promise<HandedBack[]> => {
     running ??= sweepOrphanedJobs(db)
@@ -85,11 +87,14 @@ export function startSweeper (db: Kysely<Database>, logger: BaseLogger): Sweeper
     await running?.catch(() => {})
     return pass()
   }
-  // A failed pass (database away) is retried a second later; pg-boss already says the database is gone.
-  const timer = setInterval(() => { pass().catch((err: unknown) => logger.debug({ err }, 'sweep failed')) }, SWEEP_EVERY_MS)
-  timer.unref()
+  let timer: NodeJS.Timeout | undefined
   return {
     sweepNow,
+    start () {
+      // A failed pass (database away) is retried a second later; pg-boss already says the database is gone.
+      timer ??= setInterval(() => { pass().catch((err: unknown) => logger.debug({ err }, 'sweep failed')) }, SWEEP_EVERY_MS)
+      timer.unref()
+    },
     async stop () {
       clearInterval(timer)
       await running?.catch(() => {})
