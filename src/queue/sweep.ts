@@ -56,9 +56,13 @@ export async function sweepOrphanedJobs (db: Kysely<Database>): Promise<HandedBa
   `.execute(db)
   // Claims outlive their attempt (a crash between the handler's end and pg-boss's completion must
   // still be seen); they go once the job is finished or gone.
+  // (SKIP LOCKED: sweepers in other processes deleting the same rows neither wait nor deadlock.)
   await sql`
-    delete from job_claims c
-    where not exists (select 1 from pgboss.job j where j.name = c.queue and j.id = c.job_id and j.state < 'completed')
+    delete from job_claims where job_id in (
+      select c.job_id from job_claims c
+      where not exists (select 1 from pgboss.job j where j.name = c.queue and j.id = c.job_id and j.state < 'completed')
+      for update skip locked
+    )
   `.execute(db)
   return rows.map(({ queue, id }) => ({ queue, id }))
 }
