@@ -67,8 +67,6 @@ export class WorkerLiveness {
     const client = new pg.Client(connectionOptions(this.#config.database, processName('liveness')))
     client.on('error', () => {}) // reported through 'end' below; an unheard 'error' kills Node
     await client.connect()
-    // It vouches for the process; it is no reason to keep it running (say after a failed start-up).
-    ;(client.connection.stream as Partial<Socket>).unref?.()
     try {
       // Postgres notices a vanished host (not only a closed socket) by TCP keepalive: ask for
       // probes after 5 s idle, so a powered-off machine's lock goes in about 10 s, not 2 hours.
@@ -77,6 +75,9 @@ export class WorkerLiveness {
       const id = rows[0]!.id
       await client.query('select pg_advisory_lock($1, $2)', [LIVENESS_LOCK_NAMESPACE, id])
       if (this.#closed) throw new Error('liveness closed while opening')
+      // Once open, it vouches for the process but is no reason to keep it running (say after a
+      // failed start-up). (Not before: a process awaiting only this would exit.)
+      ;(client.connection.stream as Partial<Socket>).unref?.()
       const lost = new AbortController()
       this.#client = client
       this.#session = { id, signal: lost.signal }
