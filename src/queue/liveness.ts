@@ -107,7 +107,11 @@ export class WorkerLiveness {
     if (this.#closed) return
     this.#open().then(
       () => this.#logger.info({ livenessId: this.#session?.id }, 'liveness session re-opened'),
-      () => { this.#reopening = setTimeout(() => this.#reopen(), REOPEN_EVERY_MS) }
+      () => {
+        // (unref: trying again is no reason to keep a process running that has nothing else to do)
+        this.#reopening = setTimeout(() => this.#reopen(), REOPEN_EVERY_MS)
+        this.#reopening.unref()
+      }
     )
   }
 }
