@@ -18,6 +18,7 @@ import { requestIdOf } from './http/request-id.ts'
 import { loggerSafety, type Logger } from './logger.ts'
 import { metricsPlugin } from './metrics/plugin.ts'
 import { queuePlugin } from './queue/plugin.ts'
+import { recoveryPlugin } from './queue/recovery-plugin.ts'
 import { todosPlugin } from './todos/plugin.ts'
 
 // How request input is validated; also used by the benchmark's peers (bench/peers/), so they
@@ -59,6 +60,8 @@ export async function buildApp (config: ReadyConfig, options: { logger?: Logger 
   const app = createServer(config, options.logger)
   await app.register(metricsPlugin, { queues: [...calendarQueues(config), ...feedQueues(config.queue.listenNotify)].map((q) => q.name) })
   await app.register(databasePlugin, config)
+  // Before the queue, so the liveness session closes after pg-boss has stopped its jobs.
+  await app.register(recoveryPlugin, config)
   await app.register(queuePlugin, { config, queues: [...calendarQueues(config), ...feedQueues(config.queue.listenNotify)], settledChannel: ICAL_SETTLED_CHANNEL })
   await app.register(todosPlugin)
   await app.register(eventsPlugin)

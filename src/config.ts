@@ -40,6 +40,7 @@ export const EnvSchema = Type.Object({
   WORKER_BATCH_SIZE: Int(1, 500, 50, 'Jobs fetched per loop (pg-boss batchSize); small calendars of a batch are built together'),
   WORKER_POLL_SECONDS: Type.Number({ minimum: 0.5, maximum: 600, default: 2, description: 'How often an idle worker looks for due jobs (retries; all jobs when LISTEN/NOTIFY is off)' }),
   QUEUE_LISTEN_NOTIFY: Flag(true, 'Wake workers with LISTEN/NOTIFY when a job is queued (turn off behind PgBouncer in transaction mode)'),
+  WORKER_LIVENESS: Flag(true, 'Hand back the jobs of a worker whose Postgres session ended (SIGKILL, crash) within about a second; needs a direct connection: turn off behind PgBouncer in transaction mode'),
   QUEUE_SUPERVISE_SECONDS: Int(1, 3600, 60, 'How often pg-boss looks for jobs of dead workers (missed heartbeats) and expired jobs'),
   SHUTDOWN_TIMEOUT_MS: Int(0, 600_000, 25_000, 'How long SIGTERM waits for active jobs before giving them back'),
   WORKER_HTTP_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Port of the standalone worker\'s health listener (GET /health on HOST); unset: none' })),
@@ -92,6 +93,8 @@ export interface Config {
     shutdownTimeoutMs: number
     /** the standalone worker's health listener port; undefined: no listener */
     httpPort: number | undefined
+    /** a liveness session per process and the sweep that hands back dead workers' jobs */
+    liveness: boolean
   }
   queue: { listenNotify: boolean, superviseSeconds: number }
   jobs: {
@@ -162,7 +165,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
       batchSize: e.WORKER_BATCH_SIZE,
       pollSeconds: e.WORKER_POLL_SECONDS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-      httpPort: e.WORKER_HTTP_PORT
+      httpPort: e.WORKER_HTTP_PORT,
+      liveness: e.WORKER_LIVENESS
     },
     queue: { listenNotify: e.QUEUE_LISTEN_NOTIFY, superviseSeconds: e.QUEUE_SUPERVISE_SECONDS },
     jobs: {

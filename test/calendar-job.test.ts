@@ -7,6 +7,8 @@ import { calendarChunks, calendarInfo } from '../src/calendar/store.ts'
 import { createLogger } from '../src/logger.ts'
 import type { Job } from 'pg-boss'
 import { ICAL_QUEUE, type IcalJobData } from '../src/calendar/queue.ts'
+import { recordClaims } from '../src/queue/claims.ts'
+import { sweepOrphanedJobs } from '../src/queue/sweep.ts'
 import { startTestQueue } from './helpers/queue.ts'
 import { parseEvents } from './helpers/ical.ts'
 
@@ -56,9 +58,13 @@ t.test('a retried job replaces the calendar its earlier attempt stored', async (
   const [first] = await boss.fetch<IcalJobData>(ICAL_QUEUE)
   await handler([first!])
   await sql`update todos set title = 'renamed' where id = 7`.execute(db)
-  // The completion was lost (say the worker died right after storing): the job runs again.
-  const again = { ...first!, retryCount: 1 }
-  const [result] = await handler([again])
+  // The completion was lost (say the worker died right after storing): the job is handed back
+  // (the claim of a worker id whose liveness lock nobody holds) and runs again.
+  await recordClaims(db, ICAL_QUEUE, 0, [first!])
+  t.same(await sweepOrphanedJobs(db), [{ queue: ICAL_QUEUE, id }])
+  const [again] = await boss.fetch<IcalJobData>(ICAL_QUEUE)
+  t.equal(again!.retryCount, 1)
+  const [result] = await handler([again!])
   t.equal(result!.status, 'completed')
   t.match(await text(id), /SUMMARY:renamed/)
   const { rows } = await sql<{ n: number }>`select count(*)::int as n from calendars where task_id = ${id}`.execute(db)

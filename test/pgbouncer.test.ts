@@ -1,6 +1,6 @@
 // The service through a real PgBouncer in transaction mode (Debian's `pgbouncer`), as the README's
 // "Behind PgBouncer" section sets it up: DATABASE_PREPARED_STATEMENTS=false,
-// QUEUE_LISTEN_NOTIFY=false. Also what breaks without those settings, and why.
+// QUEUE_LISTEN_NOTIFY=false, WORKER_LIVENESS=false. Also what breaks without those settings, and why.
 import { readdir } from 'node:fs/promises'
 import { Writable } from 'node:stream'
 import t from 'tap'
@@ -126,7 +126,7 @@ if (!binary) {
   t.test('the service behind PgBouncer with the README settings: todos, a calendar job to SUCCESS, ?wait', async (t) => {
     const via = await bouncer(4)
     const db = await database('service')
-    const env = { DATABASE_PREPARED_STATEMENTS: 'false', QUEUE_LISTEN_NOTIFY: 'false', WORKER_POLL_SECONDS: '0.5', ICAL_DELAY_MS: '300' }
+    const env = { DATABASE_PREPARED_STATEMENTS: 'false', QUEUE_LISTEN_NOTIFY: 'false', WORKER_LIVENESS: 'false', WORKER_POLL_SECONDS: '0.5', ICAL_DELAY_MS: '300' }
     const { app } = await buildTestApp(t, env, { ...db, url: via.url(db.url) })
     t.ok(app.jobSettled instanceof JobSettledPoller, '?wait= polls instead of listening')
 

@@ -1,13 +1,14 @@
-// A worker killed mid-job (SIGKILL: no chance to hand the job back) loses nothing: its job stops
-// getting heartbeats, pg-boss's supervision fails it into RETRY, and another worker completes it.
-// QUEUE_SUPERVISE_SECONDS=1 (default 60) makes the supervision pass notice the dead worker as
-// soon as the heartbeat (10 s, pg-boss's minimum) has lapsed.
+// A worker killed mid-job (SIGKILL: no chance to hand the job back) loses nothing even without
+// liveness sessions (WORKER_LIVENESS=false, as behind PgBouncer; with them, see
+// crash-recovery.test.ts): its job stops getting heartbeats, pg-boss's supervision fails it into
+// RETRY, and another worker completes it. QUEUE_SUPERVISE_SECONDS=1 (default 60) makes the
+// supervision pass notice the dead worker as soon as the heartbeat (10 s, pg-boss's minimum) has lapsed.
 import t from 'tap'
 import { buildTestApp } from './helpers/app.ts'
 import { runEntryPoint } from './helpers/process.ts'
 import { createTask, waitForStatus } from './helpers/tasks.ts'
 
-const queueEnv = { QUEUE_SUPERVISE_SECONDS: '1', JOB_RETRY_DELAY_SECONDS: '0' }
+const queueEnv = { QUEUE_SUPERVISE_SECONDS: '1', JOB_RETRY_DELAY_SECONDS: '0', WORKER_LIVENESS: 'false' }
 const { app, database } = await buildTestApp(t, { WORKER_MODE: 'off', ...queueEnv })
 await app.inject({ method: 'POST', url: '/api/v1/todos', payload: { title: 'lecture', deadline_at: '2023-02-27T00:00:00' } })
 

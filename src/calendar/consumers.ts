@@ -5,6 +5,8 @@
 import type { PgBoss } from 'pg-boss'
 import type { JobMetrics } from '../metrics/job-metrics.ts'
 import { completingHere } from '../queue/complete-here.ts'
+import { claimingHandler } from '../queue/claims.ts'
+import type { WorkerLiveness } from '../queue/liveness.ts'
 import { CALENDAR_CLEANUP_QUEUE, ICAL_QUEUE } from './queue.ts'
 import { icalJobHandler, type IcalJobDeps } from './job.ts'
 import { deleteCalendarsOlderThan } from './store.ts'
@@ -18,11 +20,13 @@ export interface CalendarConsumerDeps extends IcalJobDeps {
    * once that completion has committed: an API with an inline worker wakes its waiters with it.
    */
   onCompleted?: (id: string) => void
+  /** this process's liveness session: its jobs are handed back at once if it dies (WORKER_LIVENESS) */
+  liveness?: WorkerLiveness | undefined
 }
 
 export async function startCalendarConsumers (boss: PgBoss, deps: CalendarConsumerDeps): Promise<void> {
   const { worker, jobs } = deps.config
-  const handler = deps.metrics.instrument(ICAL_QUEUE, worker.concurrency, icalJobHandler(deps))
+  const handler = deps.metrics.instrument(ICAL_QUEUE, worker.concurrency, claimingHandler(deps, ICAL_QUEUE, icalJobHandler(deps)))
   await boss.work(ICAL_QUEUE, {
     batchSize: worker.batchSize,
     localConcurrency: worker.concurrency,

@@ -11,7 +11,8 @@ import type { Job, JobResult } from 'pg-boss'
 import type { ReadyConfig } from '../config.ts'
 import type { Database } from '../db/schema.ts'
 import type { BaseLogger } from '../logger.ts'
-import { IcalJobDataSchema, type IcalJobData, type IcalJobOutput } from './queue.ts'
+import { lockCurrentAttempts, StaleAttemptError } from '../queue/attempt-guard.ts'
+import { ICAL_QUEUE, IcalJobDataSchema, type IcalJobData, type IcalJobOutput } from './queue.ts'
 import { calendarTodoPages, calendarTodosPage, type CalendarTodo } from '../todos/repository.ts'
 import { renderCalendar, renderCalendarText, type CalendarOptions } from './ical.ts'
 import { deleteCalendars, saveCalendar, saveSmallCalendars } from './store.ts'
@@ -126,12 +127,17 @@ async function buildSmallCalendars (db: Kysely<Database>, jobs: IcalJob[], optio
   // Jobs cancelled meanwhile store nothing (their results are ignored).
   const wanted = calendars.filter((c) => !c.job.signal.aborted)
   if (wanted.length > 0) {
-    const rows = wanted.map((c) => ({ taskId: c.job.id, text: c.text, events: c.events }))
-    const retried = wanted.filter((c) => c.job.retryCount > 0).map((c) => c.job.id)
-    // One statement stores them all, atomically; a retry first removes what an earlier attempt stored.
-    if (retried.length === 0) await saveSmallCalendars(db, rows)
-    else await db.transaction().execute(async (trx) => { await deleteCalendars(trx, retried); await saveSmallCalendars(trx, rows) })
-    for (const c of wanted) built.push([c.job, { events: c.events, bytes: Buffer.byteLength(c.text) }])
+    const stored = await db.transaction().execute(async (trx) => {
+      // Only attempts still current store (a job handed to another attempt must not: attempt-guard.ts).
+      const current = await lockCurrentAttempts(trx, ICAL_QUEUE, wanted.map((c) => c.job))
+      const kept = wanted.filter((c) => current.has(c.job.id))
+      const rows = kept.map((c) => ({ taskId: c.job.id, text: c.text, events: c.events }))
+      // One statement stores them all, atomically; a retry first removes what an earlier attempt stored.
+      await deleteCalendars(trx, kept.filter((c) => c.job.retryCount > 0).map((c) => c.job.id))
+      if (rows.length > 0) await saveSmallCalendars(trx, rows)
+      return kept
+    })
+    for (const c of stored) built.push([c.job, { events: c.events, bytes: Buffer.byteLength(c.text) }])
   }
   return { built, large }
 }
@@ -145,6 +151,7 @@ async function buildLargeCalendar (db: Kysely<Database>, job: IcalJob, options: 
         yield page
       }
     }
+    if (!(await lockCurrentAttempts(trx, ICAL_QUEUE, [job])).has(job.id)) throw new StaleAttemptError()
     const text = renderCalendar(counted(calendarTodoPages(trx, job.data.filters)), options)
     return saveCalendar(trx, job.id, text, () => events, { replace: job.retryCount > 0, signal: job.signal })
   })

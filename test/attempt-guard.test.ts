@@ -1,0 +1,57 @@
+// A stale attempt stores nothing (src/queue/attempt-guard.ts): a job was handed back while its
+// first worker went on (its liveness session broke, or pg-boss failed it for a missed heartbeat),
+// the next attempt stored its calendar, and then the stale one finishes. pg-boss's complete is
+// fenced by the attempt; the calendar store must be too, small calendars and large ones alike.
+import t from 'tap'
+import { sql } from 'kysely'
+import type { Job } from 'pg-boss'
+import { icalJobHandler, SMALL_CALENDAR_TODOS } from '../src/calendar/job.ts'
+import { ICAL_QUEUE, type IcalJobData } from '../src/calendar/queue.ts'
+import { calendarChunks, calendarInfo } from '../src/calendar/store.ts'
+import { createLogger } from '../src/logger.ts'
+import { recordClaims } from '../src/queue/claims.ts'
+import { sweepOrphanedJobs } from '../src/queue/sweep.ts'
+import { startTestQueue } from './helpers/queue.ts'
+
+const { config, db, boss } = await startTestQueue(t, 'worker')
+const handle = icalJobHandler({ db, config, logger: createLogger('silent') })
+const run = (job: Job<IcalJobData>) => handle([{ ...job, signal: new AbortController().signal }])
+
+// Enough todos that the unfiltered calendar is built on its own (streamed); a few completed.
+await sql`insert into todos (title, completed, deadline_at)
+  select 'todo ' || i, i <= 3, timestamp '2026-01-01' + (i || ' minutes')::interval
+  from generate_series(1, ${SMALL_CALENDAR_TODOS + 10}::int) as i`.execute(db)
+
+async function text (taskId: string): Promise<string> {
+  let out = ''
+  for await (const chunk of calendarChunks(db, (await calendarInfo(db, taskId))!)) out += chunk
+  return out
+}
+
+// The attempt's worker is gone (a claim under liveness id 0, which nobody ever holds): handed back.
+async function handBackAndFetchAgain (job: Job<IcalJobData>): Promise<Job<IcalJobData>> {
+  await recordClaims(db, ICAL_QUEUE, 0, [job])
+  await sweepOrphanedJobs(db)
+  const [next] = await boss.fetch<IcalJobData>(ICAL_QUEUE)
+  if (next?.id !== job.id) throw new Error(`expected job ${job.id} again, fetched ${next?.id}`)
+  return next
+}
+
+for (const [size, filters] of [['small', { completed: true }], ['large', {}]] as const) {
+  t.test(`a stale attempt finishing after the next one stored changes nothing (${size} calendar)`, async (t) => {
+    const id = await boss.send(ICAL_QUEUE, { filters }) as string
+    const [first] = await boss.fetch<IcalJobData>(ICAL_QUEUE)
+    // Two hand-backs, so the stale attempt is itself a retry (one that would replace a calendar).
+    const stale = await handBackAndFetchAgain(first!)
+    const current = await handBackAndFetchAgain(stale)
+    t.same([stale.retryCount, current.retryCount], [1, 2])
+
+    t.match(await run(current), [{ status: 'completed' }])
+    const stored = await text(id)
+    await sql`update todos set title = 'renamed' where id = 1`.execute(db)
+    t.match(await run(stale), [{ status: 'failed' }], 'the stale attempt fails (work() settles it fenced: a no-op)')
+    t.equal(await text(id), stored, 'the current attempt\'s calendar is kept')
+    t.notMatch(await text(id), /SUMMARY:renamed/)
+    await sql`update todos set title = 'todo 1' where id = 1`.execute(db)
+  })
+}
