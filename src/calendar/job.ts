@@ -1,8 +1,8 @@
 // The calendar job: read the todos a job asks for, render them, store the calendar. pg-boss hands
-// a worker a batch of jobs, and the batch is built together: the todos of every small calendar
-// are read once per distinct filter (identical requests share one rendering), and one statement
-// stores them all. A calendar too big for that (more todos than one page) is
-// then built on its own, streamed. Every job still settles on its own (perJobResults): a job
+// a worker a batch of jobs, and the batch is built together: one statement reads the todos of
+// every distinct filter (identical requests share one rendering), and one statement stores all
+// the calendars. A calendar too big for that (see smallCalendarLimit) is then built on its own,
+// streamed. Every job still settles on its own (perJobResults): a job
 // with bad data fails alone, and a retried job never disturbs its neighbours.
 import { setTimeout as delay } from 'node:timers/promises'
 import { Value } from '@sinclair/typebox/value'
@@ -12,7 +12,7 @@ import type { ReadyConfig } from '../config.ts'
 import type { Database } from '../db/schema.ts'
 import type { BaseLogger } from '../logger.ts'
 import { IcalJobDataSchema, type IcalJobData, type IcalJobOutput } from './queue.ts'
-import { calendarTodoPages, calendarTodosPage, type CalendarTodo } from '../todos/repository.ts'
+import { calendarTodoPages, calendarTodosFirstPages, type CalendarTodo } from '../todos/repository.ts'
 import { renderCalendar, renderCalendarText, type CalendarOptions } from './ical.ts'
 import { deleteCalendars, saveCalendar, saveSmallCalendars } from './store.ts'
 
@@ -29,6 +29,17 @@ type IcalJob = Job<IcalJobData>
 
 /** Todos that a calendar built in the batch may hold; more than this and it is streamed on its own. */
 export const SMALL_CALENDAR_TODOS = 2000
+/**
+ * Todo rows one batch reads at most for its small calendars (all of its distinct filters in one
+ * statement): a batch of 50 distinct filters may still build calendars of up to 2,000 todos
+ * together, a larger batch builds smaller ones together (200 filters: 500 todos each) and streams
+ * the rest one at a time, so no batch size holds more than this many todos in memory at once.
+ */
+export const BATCH_READ_TODOS = 100_000
+
+/** The most todos a calendar may have to be built with the batch, for this many distinct filters. */
+export const smallCalendarLimit = (distinctFilters: number) =>
+  Math.max(1, Math.min(SMALL_CALENDAR_TODOS, Math.floor(BATCH_READ_TODOS / Math.max(1, distinctFilters))))
 
 export function icalJobHandler (deps: IcalJobDeps) {
   const { config, logger } = deps
@@ -112,11 +123,16 @@ async function buildSmallCalendars (db: Kysely<Database>, jobs: IcalJob[], optio
   const built: Array<[IcalJob, IcalJobOutput]> = []
   const large: IcalJob[] = []
   const calendars: Array<{ job: IcalJob, text: string, events: number }> = []
-  const byFilters = Map.groupBy(jobs, (job) => JSON.stringify(job.data.filters, ['completed', 'window']))
-  for (const group of byFilters.values()) {
-    // One statement, so one consistent snapshot: no transaction needed to read a small calendar.
-    const todos = await calendarTodosPage(db, group[0]!.data.filters, 0, SMALL_CALENDAR_TODOS + 1)
-    if (todos.length > SMALL_CALENDAR_TODOS) {
+  const groups = [...Map.groupBy(jobs, (job) => JSON.stringify(job.data.filters, ['completed', 'window'])).values()]
+  // One statement reads the todos of every distinct filter: one consistent snapshot, no
+  // transaction needed, and one round trip for the batch. One more row than the limit tells a
+  // calendar that is too big for the batch.
+  const limit = smallCalendarLimit(groups.length)
+  const pages = await calendarTodosFirstPages(db, groups.map((group) => group[0]!.data.filters), limit + 1)
+  for (const [i, group] of groups.entries()) {
+    const todos = pages[i]!
+    pages[i] = [] // rendered below or read again by the streaming path: not kept meanwhile
+    if (todos.length > limit) {
       large.push(...group)
       continue
     }
