@@ -134,29 +134,33 @@ t.test('a batch of distinct filters: one read for all of them, each calendar hol
   t.notOk((await text(completedId)).includes('SUMMARY:future'), 'no open todo')
 })
 
-t.test('the more distinct filters a batch has, the smaller the calendars it builds together: no batch reads more than its budget', async (t) => {
+t.test('a batch reads at most BATCH_READ_TODOS todos at once: calendars over their share are read again, the largest streamed', async (t) => {
   t.equal(smallCalendarLimit(1), SMALL_CALENDAR_TODOS)
-  t.equal(smallCalendarLimit(50), SMALL_CALENDAR_TODOS)
+  t.equal(smallCalendarLimit(BATCH_READ_TODOS / SMALL_CALENDAR_TODOS), SMALL_CALENDAR_TODOS)
   t.equal(smallCalendarLimit(200), BATCH_READ_TODOS / 200)
   t.equal(smallCalendarLimit(10 * BATCH_READ_TODOS), 1, 'at least one todo')
-  for (const n of [1, 7, 50, 51, 200, 500]) t.ok(n * (smallCalendarLimit(n) + 1) <= BATCH_READ_TODOS + n, `${n} filters: within the budget`)
 
-  // Enough distinct filters that the open todos' calendars are over the batch's limit: they are
-  // streamed one by one, while the small completed one is still built with the batch.
+  // Enough distinct filters that the open todos' calendars are over their share of the first
+  // read (they are read again), while the small completed one is not, and one calendar has more
+  // todos than any batch builds (it is streamed).
   const open = total - completedCount
   const n = Math.floor(BATCH_READ_TODOS / open) + 1
-  t.ok(smallCalendarLimit(n + 1) < open && smallCalendarLimit(n + 1) > completedCount, 'the open calendars are over the limit, the completed one under it')
+  t.ok(smallCalendarLimit(n + 2) < open && smallCalendarLimit(n + 2) > completedCount, 'the open calendars are over their share, the completed one under it')
   const ids = await Promise.all(Array.from({ length: n }, (_, window) => boss.send(ICAL_QUEUE, { filters: { completed: false, window: window + 10 } }) as Promise<string>))
   const completedId = await boss.send(ICAL_QUEUE, { filters: { completed: true } }) as string
-  const jobs = await boss.fetch<IcalJobData>(ICAL_QUEUE, { batchSize: n + 1 })
-  t.equal(jobs.length, n + 1, 'fetched as one batch')
+  const allId = await boss.send(ICAL_QUEUE, { filters: {} }) as string
+  const jobs = await boss.fetch<IcalJobData>(ICAL_QUEUE, { batchSize: n + 2 })
+  t.equal(jobs.length, n + 2, 'fetched as one batch')
   const results = await handler(jobs)
   t.same(new Set(results.map((r) => r.status)), new Set(['completed']))
   const byId = new Map(results.map((r) => [r.id, r]))
   for (const id of ids) t.match(byId.get(id), { output: { events: open } })
   t.match(byId.get(completedId), { output: { events: completedCount } })
-  const first = await text(ids[0]!)
-  t.equal(first.match(/BEGIN:VEVENT/g)?.length, open)
-  t.equal((await calendarInfo(db, ids[0]!))!.byte_length, Buffer.byteLength(first))
+  t.match(byId.get(allId), { output: { events: total } })
+  for (const id of [ids[0]!, ids[n - 1]!, allId]) {
+    const calendar = await text(id)
+    t.equal(calendar.match(/BEGIN:VEVENT/g)?.length, id === allId ? total : open)
+    t.equal((await calendarInfo(db, id))!.byte_length, Buffer.byteLength(calendar))
+  }
   t.equal(parseEvents(await text(completedId)).length, completedCount)
 })

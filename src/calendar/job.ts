@@ -1,9 +1,10 @@
 // The calendar job: read the todos a job asks for, render them, store the calendar. pg-boss hands
 // a worker a batch of jobs, and the batch is built together: one statement reads the todos of
 // every distinct filter (identical requests share one rendering), and one statement stores all
-// the calendars. A calendar too big for that (see smallCalendarLimit) is then built on its own,
-// streamed. Every job still settles on its own (perJobResults): a job
-// with bad data fails alone, and a retried job never disturbs its neighbours.
+// the calendars, so a backlog costs a few round trips per batch, not per job (BATCH_READ_TODOS
+// bounds what one read holds). A calendar of more than SMALL_CALENDAR_TODOS is built on its own,
+// streamed. Every job still settles on its own (perJobResults): a job with bad data fails alone,
+// and a retried job never disturbs its neighbours.
 import { setTimeout as delay } from 'node:timers/promises'
 import { Value } from '@sinclair/typebox/value'
 import { sql, type Kysely, type Transaction } from 'kysely'
@@ -30,14 +31,16 @@ type IcalJob = Job<IcalJobData>
 /** Todos that a calendar built in the batch may hold; more than this and it is streamed on its own. */
 export const SMALL_CALENDAR_TODOS = 2000
 /**
- * Todo rows one batch reads at most for its small calendars (all of its distinct filters in one
- * statement): a batch of 50 distinct filters may still build calendars of up to 2,000 todos
- * together, a larger batch builds smaller ones together (200 filters: 500 todos each) and streams
- * the rest one at a time, so no batch size holds more than this many todos in memory at once.
+ * Todo rows one read of a batch returns at most. A batch's distinct filters are first read all
+ * together, each with an equal share of this (50 filters: 1,000 todos each; 200: 250), so a batch
+ * of small calendars is one read. Calendars over their share are read again, as many at a time as
+ * fit this with SMALL_CALENDAR_TODOS each. Each read's calendars are stored before the next read,
+ * so a fetch loop holds at most this many todos and their calendars' text at once, whatever the
+ * batch size.
  */
-export const BATCH_READ_TODOS = 100_000
+export const BATCH_READ_TODOS = 50_000
 
-/** The most todos a calendar may have to be built with the batch, for this many distinct filters. */
+/** A filter's share of one read of the batch, for this many distinct filters in that read. */
 export const smallCalendarLimit = (distinctFilters: number) =>
   Math.max(1, Math.min(SMALL_CALENDAR_TODOS, Math.floor(BATCH_READ_TODOS / Math.max(1, distinctFilters))))
 
@@ -80,8 +83,7 @@ export function icalJobHandler (deps: IcalJobDeps) {
     }
     const options = { prodId: config.calendar.prodId, stamp: new Date() }
     try {
-      const { built, large } = await buildSmallCalendars(deps.db, runnable, options)
-      for (const [job, output] of built) results.set(job.id, completed(job, output))
+      const large = await buildSmallCalendars(deps.db, runnable, options, (job, output) => results.set(job.id, completed(job, output)))
       // One at a time: each holds a chunk of its calendar in memory, not the whole.
       for (const job of large) {
         try {
@@ -119,21 +121,38 @@ function inSnapshot<T> (db: Kysely<Database>, work: (trx: Transaction<Database>)
   })
 }
 
-async function buildSmallCalendars (db: Kysely<Database>, jobs: IcalJob[], options: CalendarOptions) {
-  const built: Array<[IcalJob, IcalJobOutput]> = []
-  const large: IcalJob[] = []
-  const calendars: Array<{ job: IcalJob, text: string, events: number }> = []
+type Built = (job: IcalJob, output: IcalJobOutput) => void
+
+/** Builds and stores the batch's small calendars (reporting each as it is stored); returns the jobs too big for that. */
+async function buildSmallCalendars (db: Kysely<Database>, jobs: IcalJob[], options: CalendarOptions, built: Built): Promise<IcalJob[]> {
   const groups = [...Map.groupBy(jobs, (job) => JSON.stringify(job.data.filters, ['completed', 'window'])).values()]
-  // One statement reads the todos of every distinct filter: one consistent snapshot, no
-  // transaction needed, and one round trip for the batch. One more row than the limit tells a
-  // calendar that is too big for the batch.
-  const limit = smallCalendarLimit(groups.length)
+  const share = smallCalendarLimit(groups.length)
+  const over = await buildTogether(db, groups, share, options, built)
+  if (share === SMALL_CALENDAR_TODOS) return over.flat()
+  // Over their share: read again with the full limit, as many filters at a time as the budget allows.
+  const perRead = Math.max(1, Math.floor(BATCH_READ_TODOS / (SMALL_CALENDAR_TODOS + 1)))
+  const large: IcalJob[] = []
+  for (let i = 0; i < over.length; i += perRead) {
+    large.push(...(await buildTogether(db, over.slice(i, i + perRead), SMALL_CALENDAR_TODOS, options, built)).flat())
+  }
+  return large
+}
+
+/**
+ * One statement reads the todos of these groups of jobs (one group per distinct filter: one
+ * consistent snapshot, no transaction needed), each group's calendar is rendered once, and one
+ * statement stores them all. Returns the groups with more todos than the limit (one more row than
+ * the limit is read to tell them).
+ */
+async function buildTogether (db: Kysely<Database>, groups: IcalJob[][], limit: number, options: CalendarOptions, built: Built): Promise<IcalJob[][]> {
+  const over: IcalJob[][] = []
+  const calendars: Array<{ job: IcalJob, text: string, events: number }> = []
   const pages = await calendarTodosFirstPages(db, groups.map((group) => group[0]!.data.filters), limit + 1)
   for (const [i, group] of groups.entries()) {
     const todos = pages[i]!
-    pages[i] = [] // rendered below or read again by the streaming path: not kept meanwhile
+    pages[i] = [] // rendered below or read again: not kept meanwhile
     if (todos.length > limit) {
-      large.push(...group)
+      over.push(group)
       continue
     }
     const text = renderCalendarText(todos, options)
@@ -147,9 +166,9 @@ async function buildSmallCalendars (db: Kysely<Database>, jobs: IcalJob[], optio
     // One statement stores them all, atomically; a retry first removes what an earlier attempt stored.
     if (retried.length === 0) await saveSmallCalendars(db, rows)
     else await db.transaction().execute(async (trx) => { await deleteCalendars(trx, retried); await saveSmallCalendars(trx, rows) })
-    for (const c of wanted) built.push([c.job, { events: c.events, bytes: Buffer.byteLength(c.text) }])
+    for (const c of wanted) built(c.job, { events: c.events, bytes: Buffer.byteLength(c.text) })
   }
-  return { built, large }
+  return over
 }
 
 async function buildLargeCalendar (db: Kysely<Database>, job: IcalJob, options: CalendarOptions): Promise<IcalJobOutput> {
