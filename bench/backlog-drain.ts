@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { PgBoss } from 'pg-boss'
 import { ICAL_QUEUE } from '../src/calendar/queue.ts'
+import { loadConfig } from '../src/config.ts'
 import type { Benchmark } from './context.ts'
 import { sql } from './lib/database.ts'
 import { startApi, startProcess } from './lib/processes.ts'
@@ -60,7 +61,13 @@ export const backlogDrain: Benchmark = async ({ server, smoke, log }) => {
   const names = peer ? ['ours', 'BullMQ'] : ['ours']
   try {
     log(`backlog drain: ${rounds} alternating round(s) of ${count} jobs with distinct filters, one worker process (${names.join(', ')})`)
-    const rates = await alternate(names, rounds, (name) => name === 'ours' ? drainOurs(db.url, count) : drainPeer(peer!, db.url, count))
+    const rates = await alternate(names, rounds, async (name, round) => {
+      const rate = name === 'ours' ? await drainOurs(db.url, count) : await drainPeer(peer!, db.url, count)
+      log(`backlog drain: round ${round + 1}, ${name}: ${rate.toFixed(0)} jobs/s`)
+      return rate
+    })
+    // The worker process's configuration: the defaults, or what this environment sets.
+    const defaults = loadConfig(process.env)
     const benchmark = `backlog drain (${count} calendars, distinct filters)`
     const ours = summarize(rates.get('ours')!).p50
     const note = `median of ${rounds} round(s)`
@@ -72,7 +79,7 @@ export const backlogDrain: Benchmark = async ({ server, smoke, log }) => {
       unit: 'jobs/s',
       baseline: { label: 'the same jobs on BullMQ + Redis, one worker process', value: summarize(rates.get('BullMQ')!).p50 },
       target: '>= 1.5 of peer',
-      note: `${note}; ours: batches of 50 x 2 loops, BullMQ: concurrency ${process.env.BENCH_BULLMQ_CONCURRENCY ?? 100}`
+      note: `${note}; ours: batches of ${defaults.worker.batchSize} x ${defaults.worker.concurrency} loops, BullMQ: concurrency ${process.env.BENCH_BULLMQ_CONCURRENCY ?? 100}`
     }
     return [result]
   } finally {

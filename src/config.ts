@@ -36,8 +36,8 @@ export const EnvSchema = Type.Object({
   EMBEDDED_PG_PORT: Int(1, 65535, 54329, 'Port of the embedded Postgres (127.0.0.1 only)'),
 
   WORKER_MODE: OneOf(['inline', 'off'] as const, 'inline', 'inline: the API process also works calendar jobs; off: API only'),
-  WORKER_CONCURRENCY: Int(1, 64, 2, 'Parallel fetch loops per worker process (pg-boss localConcurrency)'),
-  WORKER_BATCH_SIZE: Int(1, 500, 50, 'Jobs fetched per loop (pg-boss batchSize); small calendars of a batch are built together'),
+  WORKER_CONCURRENCY: Int(1, 64, 4, 'Parallel fetch loops per worker process (pg-boss localConcurrency)'),
+  WORKER_BATCH_SIZE: Int(1, 500, 200, 'Jobs fetched per loop (pg-boss batchSize); small calendars of a batch are built together'),
   WORKER_POLL_SECONDS: Type.Number({ minimum: 0.5, maximum: 600, default: 2, description: 'How often an idle worker looks for due jobs (retries; all jobs when LISTEN/NOTIFY is off)' }),
   QUEUE_LISTEN_NOTIFY: Flag(true, 'Wake workers with LISTEN/NOTIFY when a job is queued (turn off behind PgBouncer in transaction mode)'),
   WORKER_LIVENESS: Flag(true, 'Hand back the jobs of a worker whose Postgres session ended (SIGKILL, crash) within about a second; needs a direct connection: turn off behind PgBouncer in transaction mode'),

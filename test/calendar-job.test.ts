@@ -2,7 +2,7 @@
 // one streamed on its own, a job with bad data failing alone.
 import t from 'tap'
 import { sql } from 'kysely'
-import { icalJobHandler, SMALL_CALENDAR_TODOS } from '../src/calendar/job.ts'
+import { BATCH_READ_TODOS, icalJobHandler, smallCalendarLimit, SMALL_CALENDAR_TODOS } from '../src/calendar/job.ts'
 import { calendarChunks, calendarInfo } from '../src/calendar/store.ts'
 import { createLogger } from '../src/logger.ts'
 import type { Job } from 'pg-boss'
@@ -114,4 +114,59 @@ t.test('identical requests over unchanged todos store one body, batch after batc
   t.not((await bodies([after]))[0], smallBody, 'a changed todo: a new body')
   t.match(await text(after), /SUMMARY:changed again/)
   t.notMatch(await text(small[0]!), /changed again/, 'the earlier tasks keep theirs')
+})
+
+t.test('a batch of distinct filters: one read for all of them, each calendar holds its own filter\'s todos', async (t) => {
+  // Five open todos due 1..5 days from now (less an hour): the window decides which of them a
+  // calendar holds, so every job of the batch has a calendar of its own.
+  await sql`insert into todos (title, completed, deadline_at)
+    select 'future ' || k, false, (now() at time zone 'utc') + make_interval(days => k, hours => -1) from generate_series(1, 5) as k`.execute(db)
+  t.teardown(async () => { await sql`delete from todos where title like 'future %'`.execute(db) })
+  const open = total - completedCount
+  const windows = [3, 0, 5, 1, 4, 2]
+  const ids = await Promise.all(windows.map((window) => boss.send(ICAL_QUEUE, { filters: { completed: false, window } }) as Promise<string>))
+  const completedId = await boss.send(ICAL_QUEUE, { filters: { completed: true, window: 2 } }) as string
+  const jobs = await boss.fetch<IcalJobData>(ICAL_QUEUE, { batchSize: 10 })
+  t.equal(jobs.length, windows.length + 1, 'fetched as one batch')
+  const results = new Map((await handler(jobs)).map((r) => [r.id, r]))
+  for (const [i, window] of windows.entries()) {
+    t.match(results.get(ids[i]!), { status: 'completed', output: { events: open + window } }, `window ${window}`)
+    const calendar = await text(ids[i]!)
+    t.equal(calendar.match(/BEGIN:VEVENT/g)?.length, open + window)
+    for (let k = 1; k <= 5; k++) t.equal(calendar.includes(`SUMMARY:future ${k}\r\n`), k <= window, `window ${window}: future ${k}`)
+    t.notOk(/CATEGORIES:Completed/.test(calendar), 'open todos only')
+  }
+  t.match(results.get(completedId), { status: 'completed', output: { events: completedCount } })
+  t.notOk((await text(completedId)).includes('SUMMARY:future'), 'no open todo')
+})
+
+t.test('a batch reads at most BATCH_READ_TODOS todos at once: calendars over their share are read again, the largest streamed', async (t) => {
+  t.equal(smallCalendarLimit(1), SMALL_CALENDAR_TODOS)
+  t.equal(smallCalendarLimit(BATCH_READ_TODOS / SMALL_CALENDAR_TODOS), SMALL_CALENDAR_TODOS)
+  t.equal(smallCalendarLimit(200), BATCH_READ_TODOS / 200)
+  t.equal(smallCalendarLimit(10 * BATCH_READ_TODOS), 1, 'at least one todo')
+
+  // Enough distinct filters that the open todos' calendars are over their share of the first
+  // read (they are read again), while the small completed one is not, and one calendar has more
+  // todos than any batch builds (it is streamed).
+  const open = total - completedCount
+  const n = Math.floor(BATCH_READ_TODOS / open) + 1
+  t.ok(smallCalendarLimit(n + 2) < open && smallCalendarLimit(n + 2) > completedCount, 'the open calendars are over their share, the completed one under it')
+  const ids = await Promise.all(Array.from({ length: n }, (_, window) => boss.send(ICAL_QUEUE, { filters: { completed: false, window: window + 10 } }) as Promise<string>))
+  const completedId = await boss.send(ICAL_QUEUE, { filters: { completed: true } }) as string
+  const allId = await boss.send(ICAL_QUEUE, { filters: {} }) as string
+  const jobs = await boss.fetch<IcalJobData>(ICAL_QUEUE, { batchSize: n + 2 })
+  t.equal(jobs.length, n + 2, 'fetched as one batch')
+  const results = await handler(jobs)
+  t.same(new Set(results.map((r) => r.status)), new Set(['completed']))
+  const byId = new Map(results.map((r) => [r.id, r]))
+  for (const id of ids) t.match(byId.get(id), { output: { events: open } })
+  t.match(byId.get(completedId), { output: { events: completedCount } })
+  t.match(byId.get(allId), { output: { events: total } })
+  for (const id of [ids[0]!, ids[n - 1]!, allId]) {
+    const calendar = await text(id)
+    t.equal(calendar.match(/BEGIN:VEVENT/g)?.length, id === allId ? total : open)
+    t.equal((await calendarInfo(db, id))!.byte_length, Buffer.byteLength(calendar))
+  }
+  t.equal(parseEvents(await text(completedId)).length, completedCount)
 })

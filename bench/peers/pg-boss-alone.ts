@@ -2,12 +2,14 @@
 // the service's LISTEN/NOTIFY settings and fetch options, and a handler that does nothing.
 import { randomUUID } from 'node:crypto'
 import { PgBoss } from 'pg-boss'
+import { loadConfig } from '../../src/config.ts'
 import { sql } from '../lib/database.ts'
 import { DoneListener, attachDoneTrigger } from './done-listener.ts'
 import { DrainClock, type QueuePeer } from './queue-peer.ts'
 
-// As src/calendar/workers.ts fetches with the default settings (WORKER_BATCH_SIZE 50, WORKER_CONCURRENCY 2).
-const WORK = { batchSize: 50, localConcurrency: 2, burstWhenBatchFull: true, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2 }
+// As src/calendar/consumers.ts fetches with the default settings (WORKER_BATCH_SIZE, WORKER_CONCURRENCY).
+const { worker } = loadConfig({})
+const WORK = { batchSize: worker.batchSize, localConcurrency: worker.concurrency, burstWhenBatchFull: true, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2 }
 
 export async function pgBossAlone (url: string): Promise<QueuePeer> {
   const boss = new PgBoss({ connectionString: url, useListenNotify: true })
@@ -19,7 +21,7 @@ export async function pgBossAlone (url: string): Promise<QueuePeer> {
   await boss.work('latency', WORK, async () => {})
 
   return {
-    label: 'pg-boss 12 alone (LISTEN/NOTIFY, batch 50 x 2)',
+    label: `pg-boss 12 alone (LISTEN/NOTIFY, batch ${WORK.batchSize} x ${WORK.localConcurrency})`,
     async latency () {
       const id = randomUUID()
       const began = performance.now()

@@ -1,9 +1,10 @@
 // The calendar job: read the todos a job asks for, render them, store the calendar. pg-boss hands
-// a worker a batch of jobs, and the batch is built together: the todos of every small calendar
-// are read once per distinct filter (identical requests share one rendering), and one statement
-// stores them all. A calendar too big for that (more todos than one page) is
-// then built on its own, streamed. Every job still settles on its own (perJobResults): a job
-// with bad data fails alone, and a retried job never disturbs its neighbours.
+// a worker a batch of jobs, and the batch is built together: one statement reads the todos of
+// every distinct filter (identical requests share one rendering), and one statement stores all
+// the calendars, so a backlog costs a few round trips per batch, not per job (BATCH_READ_TODOS
+// bounds what one read holds). A calendar of more than SMALL_CALENDAR_TODOS is built on its own,
+// streamed. Every job still settles on its own (perJobResults): a job with bad data fails alone,
+// and a retried job never disturbs its neighbours.
 import { setTimeout as delay } from 'node:timers/promises'
 import { Value } from '@sinclair/typebox/value'
 import { sql, type Kysely, type Transaction } from 'kysely'
@@ -13,7 +14,7 @@ import type { Database } from '../db/schema.ts'
 import type { BaseLogger } from '../logger.ts'
 import { lockCurrentAttempts, StaleAttemptError } from '../queue/attempt-guard.ts'
 import { ICAL_QUEUE, IcalJobDataSchema, type IcalJobData, type IcalJobOutput } from './queue.ts'
-import { calendarTodoPages, calendarTodosPage, type CalendarTodo } from '../todos/repository.ts'
+import { calendarTodoPages, calendarTodosFirstPages, type CalendarTodo } from '../todos/repository.ts'
 import { renderCalendar, renderCalendarText, type CalendarOptions } from './ical.ts'
 import { deleteCalendars, saveCalendar, saveSmallCalendars } from './store.ts'
 
@@ -30,6 +31,19 @@ type IcalJob = Job<IcalJobData>
 
 /** Todos that a calendar built in the batch may hold; more than this and it is streamed on its own. */
 export const SMALL_CALENDAR_TODOS = 2000
+/**
+ * Todo rows one read of a batch returns at most. A batch's distinct filters are first read all
+ * together, each with an equal share of this (50 filters: 1,000 todos each; 200: 250), so a batch
+ * of small calendars is one read. Calendars over their share are read again, as many at a time as
+ * fit this with SMALL_CALENDAR_TODOS each. Each read's calendars are stored before the next read,
+ * so a fetch loop holds at most this many todos and their calendars' text at once, whatever the
+ * batch size.
+ */
+export const BATCH_READ_TODOS = 50_000
+
+/** A filter's share of one read of the batch, for this many distinct filters in that read. */
+export const smallCalendarLimit = (distinctFilters: number) =>
+  Math.max(1, Math.min(SMALL_CALENDAR_TODOS, Math.floor(BATCH_READ_TODOS / Math.max(1, distinctFilters))))
 
 export function icalJobHandler (deps: IcalJobDeps) {
   const { config, logger } = deps
@@ -70,8 +84,7 @@ export function icalJobHandler (deps: IcalJobDeps) {
     }
     const options = { prodId: config.calendar.prodId, stamp: new Date() }
     try {
-      const { built, large } = await buildSmallCalendars(deps.db, runnable, options)
-      for (const [job, output] of built) results.set(job.id, completed(job, output))
+      const large = await buildSmallCalendars(deps.db, runnable, options, (job, output) => results.set(job.id, completed(job, output)))
       // One at a time: each holds a chunk of its calendar in memory, not the whole.
       for (const job of large) {
         try {
@@ -109,16 +122,38 @@ function inSnapshot<T> (db: Kysely<Database>, work: (trx: Transaction<Database>)
   })
 }
 
-async function buildSmallCalendars (db: Kysely<Database>, jobs: IcalJob[], options: CalendarOptions) {
-  const built: Array<[IcalJob, IcalJobOutput]> = []
+type Built = (job: IcalJob, output: IcalJobOutput) => void
+
+/** Builds and stores the batch's small calendars (reporting each as it is stored); returns the jobs too big for that. */
+async function buildSmallCalendars (db: Kysely<Database>, jobs: IcalJob[], options: CalendarOptions, built: Built): Promise<IcalJob[]> {
+  const groups = [...Map.groupBy(jobs, (job) => JSON.stringify(job.data.filters, ['completed', 'window'])).values()]
+  const share = smallCalendarLimit(groups.length)
+  const over = await buildTogether(db, groups, share, options, built)
+  if (share === SMALL_CALENDAR_TODOS) return over.flat()
+  // Over their share: read again with the full limit, as many filters at a time as the budget allows.
+  const perRead = Math.max(1, Math.floor(BATCH_READ_TODOS / (SMALL_CALENDAR_TODOS + 1)))
   const large: IcalJob[] = []
+  for (let i = 0; i < over.length; i += perRead) {
+    large.push(...(await buildTogether(db, over.slice(i, i + perRead), SMALL_CALENDAR_TODOS, options, built)).flat())
+  }
+  return large
+}
+
+/**
+ * One statement reads the todos of these groups of jobs (one group per distinct filter: one
+ * consistent snapshot, no transaction needed), each group's calendar is rendered once, and one
+ * statement stores them all. Returns the groups with more todos than the limit (one more row than
+ * the limit is read to tell them).
+ */
+async function buildTogether (db: Kysely<Database>, groups: IcalJob[][], limit: number, options: CalendarOptions, built: Built): Promise<IcalJob[][]> {
+  const over: IcalJob[][] = []
   const calendars: Array<{ job: IcalJob, text: string, events: number }> = []
-  const byFilters = Map.groupBy(jobs, (job) => JSON.stringify(job.data.filters, ['completed', 'window']))
-  for (const group of byFilters.values()) {
-    // One statement, so one consistent snapshot: no transaction needed to read a small calendar.
-    const todos = await calendarTodosPage(db, group[0]!.data.filters, 0, SMALL_CALENDAR_TODOS + 1)
-    if (todos.length > SMALL_CALENDAR_TODOS) {
-      large.push(...group)
+  const pages = await calendarTodosFirstPages(db, groups.map((group) => group[0]!.data.filters), limit + 1)
+  for (const [i, group] of groups.entries()) {
+    const todos = pages[i]!
+    pages[i] = [] // rendered below or read again: not kept meanwhile
+    if (todos.length > limit) {
+      over.push(group)
       continue
     }
     const text = renderCalendarText(todos, options)
@@ -137,9 +172,9 @@ async function buildSmallCalendars (db: Kysely<Database>, jobs: IcalJob[], optio
       if (rows.length > 0) await saveSmallCalendars(trx, rows)
       return kept
     })
-    for (const c of stored) built.push([c.job, { events: c.events, bytes: Buffer.byteLength(c.text) }])
+    for (const c of stored) built(c.job, { events: c.events, bytes: Buffer.byteLength(c.text) })
   }
-  return { built, large }
+  return over
 }
 
 async function buildLargeCalendar (db: Kysely<Database>, job: IcalJob, options: CalendarOptions): Promise<IcalJobOutput> {

@@ -54,10 +54,39 @@ export function calendarTodosPage (db: Queryable, filters: TodoFilters, afterId:
 }
 
 /**
- * All of them, page by page, so a calendar of any size is read with bounded memory. Run it in
- * one REPEATABLE READ transaction to read a single snapshot.
+ * The first page of calendarTodosPage for each of several filters, read by ONE statement: one
+ * round trip and one snapshot for a whole batch of calendar jobs, instead of one per filter (a
+ * batch of 50 jobs with distinct filters spent most of its time waiting on 50 reads). `now()` is
+ * the same for every filter. The text is one prepared statement whatever the batch holds: the
+ * filters travel as arrays (null = that filter is not set). pages[i] belongs to filters[i].
  */
-export async function * calendarTodoPages (db: Queryable, filters: TodoFilters, pageSize = 5000): AsyncGenerator<CalendarTodo[]> {
+export async function calendarTodosFirstPages (db: Queryable, filters: TodoFilters[], limit: number): Promise<CalendarTodo[][]> {
+  const pages: CalendarTodo[][] = filters.map(() => [])
+  if (filters.length === 0) return pages
+  const { rows } = await sql<CalendarTodo & { filter: string }>`
+    select f.filter, t.id, t.title, t.description, t.completed, t.deadline_at
+    from unnest(${filters.map((f) => f.completed ?? null)}::boolean[], ${filters.map((f) => f.window ?? null)}::integer[])
+      with ordinality as f(completed, window_days, filter)
+    cross join lateral (
+      select id, title, description, completed, deadline_at from todos
+      where deadline_at is not null
+        and (f.completed is null or todos.completed = f.completed)
+        and (f.window_days is null or deadline_at <= ${utcNow} + make_interval(days => f.window_days))
+      order by id limit ${limit}
+    ) as t
+    order by f.filter, t.id`.execute(db)
+  for (const { filter, ...todo } of rows) pages[Number(filter) - 1]!.push(todo)
+  return pages
+}
+
+/**
+ * All of them, page by page, so a calendar of any size is read with bounded memory. Run it in
+ * one REPEATABLE READ transaction to read a single snapshot. Pages of 1,000: rows of a page live
+ * while it is read and rendered, long enough for V8 to move them to the old generation, and with
+ * pages of 5,000 a 100,000-todo calendar's worker peaked at 265-275 MB RSS, with 1,000 at
+ * 195-200 MB (500: 190 MB, and slower), at the same job time (measured side by side, npm run worker).
+ */
+export async function * calendarTodoPages (db: Queryable, filters: TodoFilters, pageSize = 1000): AsyncGenerator<CalendarTodo[]> {
   let next = calendarTodosPage(db, filters, 0, pageSize)
   for (;;) {
     const page = await next
