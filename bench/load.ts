@@ -124,12 +124,16 @@ export const load: Benchmark = async ({ server, smoke, log }) => {
     await Promise.all(Array.from({ length: 4 }, (_, i) => client(bases, Date.now() + (smoke ? 500 : 3000), warm, i)))
     const before = processes.map(({ proc }) => rssMb(proc.child.pid))
     const peaks = processes.map(({ proc }) => sampleMaxRss(proc.child.pid, 200))
+    // RSS every tenth of the run: growth that levels off is the heap settling, a steady climb a leak.
+    const timeline = processes.map(() => [] as number[])
+    const every = setInterval(() => processes.forEach(({ proc }, i) => timeline[i]!.push(Math.round(rssMb(proc.child.pid)))), seconds * 100)
 
     log(`load: ${clients} clients for ${seconds} s on 2 APIs (WORKER_MODE=off) + 2 workers`)
     const tally: Tally = { statuses: new Map(), serverErrors: [], wrong: [], latencies: new Map(), tasks: new Set(), created: new Map(), deleted: new Set() }
     const began = performance.now()
     await Promise.all(Array.from({ length: clients }, (_, i) => client(bases, Date.now() + seconds * 1000, tally, i)))
     const elapsed = (performance.now() - began) / 1000
+    clearInterval(every)
     const requests = [...tally.statuses.values()].reduce((a, b) => a + b, 0)
     const afterLoad = processes.map(({ proc }) => rssMb(proc.child.pid))
     const peak = peaks.map((p) => p.stop())
@@ -160,6 +164,7 @@ export const load: Benchmark = async ({ server, smoke, log }) => {
     log(`load: ${requests} requests in ${elapsed.toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries(tally.statuses))}; ` +
       `${tally.tasks.size} jobs (${notSuccess.length} not SUCCESS); ${tally.created.size} todos created, ${tally.deleted.size} deleted (${unreadable.length} unreadable); ` +
       `memory: ${memory}`)
+    processes.forEach(({ name }, i) => log(`load:   RSS of ${name} every ${seconds / 10} s: ${timeline[i]!.join(', ')} MB`))
     for (const [kind, samples] of tally.latencies) {
       const s = summarize(samples)
       log(`load:   ${kind}: ${samples.length} requests, p50 ${s.p50.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms, max ${s.max.toFixed(0)} ms`)

@@ -43,6 +43,7 @@ t.test('a lagging event loop sheds requests (503 busy), but not health probes', 
     if (res.statusCode !== 503) return false
     shed = res
     t.equal((await app.inject({ method: 'GET', url: '/api/v1/health/live' })).statusCode, 200, 'liveness is answered under pressure')
+    t.equal((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 200, 'and so are metrics')
     return true
   }, 'a request is shed while the loop lags', { everyMs: 0 })
   t.equal(shed?.headers['retry-after'], '1')

@@ -19,7 +19,7 @@ export function busyAnswer (reply: FastifyReply) {
 
 // Probes and scrapes are answered whatever the load: a lagging process is alive, and its
 // metrics are what an operator needs to see the lag.
-const NEVER_SHED = /^\/api\/v1\/(health|metrics)(\/|\?|$)/
+const NEVER_SHED = /^\/(api\/v1\/health|metrics)(\/|\?|$)/
 
 export const loadShedding = fp<{ maxEventLoopDelayMs: number }>(async (app: FastifyInstance, { maxEventLoopDelayMs }) => {
   if (maxEventLoopDelayMs === 0) return
