@@ -3,7 +3,11 @@
 // the wait (within it), never "the database cannot be reached"; and an event loop that lags sheds
 // requests the same way, health probes excepted. Real concurrency: a real lock holds the pool's
 // only connection for as long as the test wants.
+import net from 'node:net'
 import t from 'tap'
+import { createPool } from '../src/db/connection.ts'
+import { PoolBusyError, busyAwarePool } from '../src/db/pool-busy.ts'
+import { isDatabaseUnavailable } from '../src/db/unavailable.ts'
 import { buildTestApp } from './helpers/app.ts'
 import { admin } from './helpers/database.ts'
 import { closeTodosGate } from './helpers/gate.ts'
@@ -49,4 +53,22 @@ t.test('a lagging event loop sheds requests (503 busy), but not health probes', 
   t.equal(shed?.headers['retry-after'], '1')
   t.match(shed?.json(), { error: /^Service busy/, code: 'BUSY' })
   await waitFor(async () => (await app.inject({ method: 'GET', url: '/api/v1/todos' })).statusCode === 200, 'served again once the loop is idle', { everyMs: 200 })
+})
+
+t.test('a pool full of connections that never connect (a database that hangs) is unavailable, not busy', async (t) => {
+  // A real listener that accepts and never answers: every connection attempt hangs.
+  const held = new Set<net.Socket>()
+  const blackHole = net.createServer((socket) => { held.add(socket) })
+  await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { for (const s of held) s.destroy(); blackHole.close() })
+  const { port } = blackHole.address() as net.AddressInfo
+  const pool = createPool({ url: `postgres://postgres@127.0.0.1:${port}/x`, poolMax: 1, ssl: { mode: 'off', caFile: undefined } }, 'pool-busy-test')
+  const busyAware = busyAwarePool(pool, { maxWaiting: 0 })
+  t.teardown(() => pool.end().catch(() => {}))
+  // The first tries to connect; the second waits behind it (the pool is full) and times out.
+  const errors = await Promise.all([busyAware.connect(), busyAware.connect()].map((p) => p.then(() => undefined, (e: Error) => e)))
+  for (const error of errors) {
+    t.notOk(error instanceof PoolBusyError, `not busy: ${error?.message}`)
+    t.ok(isDatabaseUnavailable(error), 'the database cannot be reached')
+  }
 })
