@@ -30,6 +30,13 @@ interface Tally {
 }
 
 const DAY = 86_400_000
+
+/** An API's own view of its memory (prom-client's default metrics), in MB: what RSS is made of. */
+async function heapOf (base: string): Promise<string> {
+  const text = (await send('GET', `${base.replace(/\/api\/v1$/, '')}/metrics`)).body
+  const mb = (name: string) => (Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]) / 1e6).toFixed(0)
+  return `heap used ${mb('nodejs_heap_size_used_bytes')}, heap total ${mb('nodejs_heap_size_total_bytes')}, external ${mb('nodejs_external_memory_bytes')} MB`
+}
 const pick = <T>(items: T[]): T | undefined => items[Math.floor(Math.random() * items.length)]
 
 /** One client: a random action at a time, round-robin over the APIs, until the deadline. */
@@ -126,6 +133,7 @@ export const load: Benchmark = async ({ server, smoke, log }) => {
     const warm: Tally = { statuses: new Map(), serverErrors: [], wrong: [], latencies: new Map(), tasks: new Set(), created: new Map(), deleted: new Set() }
     await Promise.all(Array.from({ length: 4 }, (_, i) => client(bases, Date.now() + (smoke ? 500 : 3000), warm, i)))
     const before = processes.map(({ proc }) => rssMb(proc.child.pid))
+    const heapBefore = await Promise.all(bases.map(heapOf))
     const peaks = processes.map(({ proc }) => sampleMaxRss(proc.child.pid, 200))
     // RSS every tenth of the run: growth that levels off is the heap settling, a steady climb a leak.
     const timeline = processes.map(() => [] as number[])
@@ -140,6 +148,7 @@ export const load: Benchmark = async ({ server, smoke, log }) => {
     const requests = [...tally.statuses.values()].reduce((a, b) => a + b, 0)
     const afterLoad = processes.map(({ proc }) => rssMb(proc.child.pid))
     const peak = peaks.map((p) => p.stop())
+    const heapAfter = await Promise.all(bases.map(heapOf))
 
     // Every accepted job ends SUCCESS (they may still be running: wait for each).
     const notSuccess: string[] = []
@@ -168,6 +177,7 @@ export const load: Benchmark = async ({ server, smoke, log }) => {
       `${tally.tasks.size} jobs (${notSuccess.length} not SUCCESS); ${tally.created.size} todos created, ${tally.deleted.size} deleted (${unreadable.length} unreadable); ` +
       `memory: ${memory}`)
     processes.forEach(({ name }, i) => log(`load:   RSS of ${name} every ${seconds / 10} s: ${timeline[i]!.join(', ')} MB`))
+    bases.forEach((_, i) => log(`load:   api ${i + 1} before: ${heapBefore[i]}; after: ${heapAfter[i]}`))
     for (const [kind, samples] of tally.latencies) {
       const s = summarize(samples)
       log(`load:   ${kind}: ${samples.length} requests, p50 ${s.p50.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms, max ${s.max.toFixed(0)} ms`)
