@@ -14,6 +14,8 @@ import { feeds } from './feeds.ts'
 import type { Benchmark } from './context.ts'
 import { historyCost } from './history-cost.ts'
 import { jobLatency } from './job-latency.ts'
+import { listMemory } from './list-memory.ts'
+import { load } from './load.ts'
 import { startBenchServer } from './lib/database.ts'
 import { root } from './lib/processes.ts'
 import { table, type Result } from './lib/report.ts'
@@ -35,7 +37,9 @@ const benchmarks: Record<string, Benchmark> = {
   'history-cost': historyCost,
   'sse-fanout': sseFanout,
   feeds,
-  'storage-growth': storageGrowth
+  'storage-growth': storageGrowth,
+  'list-memory': listMemory,
+  load
 }
 
 const args = process.argv.slice(2)

@@ -13,8 +13,10 @@ import { feedsPlugin } from './feeds/plugin.ts'
 import { feedQueues } from './feeds/queue.ts'
 import { eventsPlugin } from './events/plugin.ts'
 import { formatValidationError, PATTERN_PROBLEM } from './http/errors.ts'
+import { loadShedding } from './http/busy.ts'
 import { OneLinePerRequest } from './http/request-log.ts'
 import { requestIdOf } from './http/request-id.ts'
+import { bodyTimeoutPlugin, serverTimeouts } from './http/timeouts.ts'
 import { loggerSafety, type Logger } from './logger.ts'
 import { metricsPlugin } from './metrics/plugin.ts'
 import { queuePlugin } from './queue/plugin.ts'
@@ -48,6 +50,7 @@ export function createServer (config: Config, logger?: Logger) {
     genReqId: requestIdOf,
     logController: new OneLinePerRequest(),
     trustProxy: config.http.trustProxy,
+    ...serverTimeouts(config.http),
     ajv: requestValidation,
     schemaErrorFormatter: formatValidationError
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -58,6 +61,8 @@ export type App = ReturnType<typeof createServer>
 /** The app on a chosen, migrated database (src/startup.ts). */
 export async function buildApp (config: ReadyConfig, options: { logger?: Logger } = {}): Promise<App> {
   const app = createServer(config, options.logger)
+  await app.register(loadShedding, config.http)
+  await app.register(bodyTimeoutPlugin, config.http)
   await app.register(metricsPlugin, { queues: [...calendarQueues(config), ...feedQueues(config.queue.listenNotify)].map((q) => q.name) })
   await app.register(databasePlugin, config)
   // Before the queue, so the liveness session closes after pg-boss has stopped its jobs.

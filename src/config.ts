@@ -24,9 +24,13 @@ export const EnvSchema = Type.Object({
   ALLOWED_HOSTS: Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$', default: 'localhost,127.0.0.1,[::1]', description: 'Without PUBLIC_URL: the Host (or trusted X-Forwarded-Host) names, comma-separated (name for any port, or name:port; * for any), that URLs handed out may be built from; another host gets the listening address' }),
   TRUST_PROXY: Flag(false, 'Trust X-Forwarded-* headers (behind a load balancer)'),
   LOG_LEVEL: OneOf(LOG_LEVELS, 'info', 'pino log level'),
+  HTTP_REQUEST_TIMEOUT_MS: Int(0, 3_600_000, 30_000, 'Longest time to receive a whole request, headers and body (Node answers 408 and closes the connection); 0: none'),
+  HTTP_BODY_TIMEOUT_MS: Int(0, 3_600_000, 10_000, 'Longest time to receive a request body once its headers are in (408 JSON answer, connection closed); 0: none'),
+  HTTP_MAX_EVENT_LOOP_DELAY_MS: Int(0, 60_000, 1000, 'Shed load: answer 503 busy (Retry-After) while the event loop lags more than this; 0: never'),
 
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'Postgres connection URL; unset: embedded Postgres' })),
   DATABASE_POOL_MAX: Int(1, 1000, 10, 'Connections in the API/worker query pool'),
+  DATABASE_POOL_QUEUE_MAX: Int(0, 100_000, 100, 'Requests of an API process that may wait for a pool connection at once; more get 503 busy (Retry-After) at once'),
   DATABASE_SSL: OneOf(DATABASE_SSL_MODES, 'off', 'TLS to Postgres: off, no-verify (encrypt only) or verify (certificate and host name)'),
   DATABASE_SSL_CA: Type.Optional(Type.String({ minLength: 1, description: 'PEM file of CA certificates for DATABASE_SSL=verify (e.g. the RDS bundle)' })),
   DATABASE_PREPARED_STATEMENTS: Flag(true, 'Run queries as named prepared statements (turn off behind PgBouncer in transaction mode)'),
@@ -72,12 +76,20 @@ export interface Config {
     /** lower-case host names (any port) or name:port entries a request's host may be taken from; '*': any */
     allowedHosts: string[]
     trustProxy: boolean
+    /** 0: none */
+    requestTimeoutMs: number
+    /** 0: none */
+    bodyTimeoutMs: number
+    /** 0: no load shedding on event loop delay */
+    maxEventLoopDelayMs: number
   }
   logLevel: (typeof LOG_LEVELS)[number]
   database: {
     /** undefined until the entry point has chosen: DATABASE_URL or the embedded Postgres */
     url: string | undefined
     poolMax: number
+    /** API pool only: waiters allowed before a request is answered busy at once */
+    poolQueueMax: number
     ssl: { mode: (typeof DATABASE_SSL_MODES)[number], caFile: string | undefined }
     /** named prepared statements in both pools (off behind PgBouncer in transaction mode) */
     preparedStatements: boolean
@@ -149,11 +161,21 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     throw new ConfigError(`Invalid configuration:\n  DATABASE_SSL=${e.DATABASE_SSL} needs DATABASE_URL (the embedded Postgres has no TLS)`)
   }
   return {
-    http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), allowedHosts: e.ALLOWED_HOSTS.toLowerCase().split(','), trustProxy: e.TRUST_PROXY },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+      allowedHosts: e.ALLOWED_HOSTS.toLowerCase().split(','),
+      trustProxy: e.TRUST_PROXY,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      bodyTimeoutMs: e.HTTP_BODY_TIMEOUT_MS,
+      maxEventLoopDelayMs: e.HTTP_MAX_EVENT_LOOP_DELAY_MS
+    },
     logLevel: e.LOG_LEVEL,
     database: {
       url: e.DATABASE_URL,
       poolMax: e.DATABASE_POOL_MAX,
+      poolQueueMax: e.DATABASE_POOL_QUEUE_MAX,
       ssl: { mode: e.DATABASE_SSL, caFile: e.DATABASE_SSL_CA },
       preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
       migrateOnStart: e.MIGRATE_ON_START

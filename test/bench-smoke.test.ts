@@ -41,7 +41,7 @@ t.test('npm run bench -- --smoke runs every benchmark, prints the table and writ
   const report = JSON.parse(await readFile(json, 'utf8'))
   t.equal(report.smoke, true)
   const benchmarks = new Set(report.results.map((r: { benchmark: string }) => r.benchmark.split(/ \(|:/)[0]))
-  t.same([...benchmarks].sort(), ['API throughput', 'SSE fan-out', 'accept rate', 'backlog drain', 'big calendar', 'feed freshness', 'feed renders for a burst of edits', 'feed serving', 'job latency', 'job latency with task history', 'metrics scrape', 'queue alone', 'storage growth'])
+  t.same([...benchmarks].sort(), ['API throughput', 'SSE fan-out', 'accept rate', 'backlog drain', 'big calendar', 'feed freshness', 'feed renders for a burst of edits', 'feed serving', 'job latency', 'job latency with task history', 'list memory', 'load test', 'metrics scrape', 'queue alone', 'storage growth'])
   for (const result of report.results) {
     t.ok(Number.isFinite(result.value), `${result.benchmark} ${result.metric}: a number`)
     if (result.baseline) t.ok(Number.isFinite(result.baseline.value), `${result.benchmark} ${result.metric}: a peer's number`)

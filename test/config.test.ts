@@ -7,8 +7,17 @@ import { runEntryPoint } from './helpers/process.ts'
 
 t.test('defaults', async (t) => {
   const config = loadConfig({}, '/srv/app')
-  t.same(config.http, { host: '127.0.0.1', port: 6400, publicUrl: undefined, allowedHosts: ['localhost', '127.0.0.1', '[::1]'], trustProxy: false })
-  t.same(config.database, { url: undefined, poolMax: 10, ssl: { mode: 'off', caFile: undefined }, preparedStatements: true, migrateOnStart: true })
+  t.same(config.http, {
+    host: '127.0.0.1',
+    port: 6400,
+    publicUrl: undefined,
+    allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
+    trustProxy: false,
+    requestTimeoutMs: 30_000,
+    bodyTimeoutMs: 10_000,
+    maxEventLoopDelayMs: 1000
+  })
+  t.same(config.database, { url: undefined, poolMax: 10, poolQueueMax: 100, ssl: { mode: 'off', caFile: undefined }, preparedStatements: true, migrateOnStart: true })
   t.same(config.embedded, { dataDir: '/srv/app/.data/postgres', port: 54329, explicitDataDir: false })
   t.equal(loadConfig({ EMBEDDED_PG_DATA_DIR: 'pg' }, '/srv/app').embedded.dataDir, '/srv/app/pg')
   t.equal(loadConfig({ EMBEDDED_PG_DATA_DIR: 'pg' }, '/srv/app').embedded.explicitDataDir, true)

@@ -2,7 +2,7 @@
 // pg-boss's pool and every listener connect the same way (URL, TLS, application name).
 import { readFileSync } from 'node:fs'
 import pg from 'pg'
-import { Kysely } from 'kysely'
+import { Kysely, type PostgresPool } from 'kysely'
 import type { ReadyConfig } from '../config.ts'
 import { TransactionLockDialect } from './migration-lock.ts'
 import { PreparingClient } from './preparing-client.ts'
@@ -67,6 +67,6 @@ export function createPool (database: PoolSettings, applicationName: string): pg
 }
 
 /** Postgres through kysely; its migration lock is transaction-scoped (see migration-lock.ts). */
-export function createDatabase (pool: pg.Pool): Kysely<Database> {
+export function createDatabase (pool: pg.Pool | PostgresPool): Kysely<Database> {
   return new Kysely<Database>({ dialect: new TransactionLockDialect({ pool }) })
 }

@@ -4,6 +4,7 @@ import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
 import type { ReadyConfig } from '../config.ts'
 import { createDatabase, createPool } from './connection.ts'
+import { busyAwarePool } from './pool-busy.ts'
 import type { Database } from './schema.ts'
 
 declare module 'fastify' {
@@ -13,7 +14,10 @@ declare module 'fastify' {
 }
 
 export const databasePlugin = fp<ReadyConfig>(async (app, config) => {
-  const db = createDatabase(createPool(config.database, 'taskoverflow-api'))
+  // A request that finds every connection lent out is answered busy, not "database unavailable",
+  // and only so many may wait (src/db/pool-busy.ts).
+  const pool = createPool(config.database, 'taskoverflow-api')
+  const db = createDatabase(busyAwarePool(pool, { maxWaiting: config.database.poolQueueMax }))
   app.decorate('db', db)
   app.addHook('onClose', async () => { await db.destroy() })
 }, { name: 'db' })

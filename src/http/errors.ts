@@ -1,7 +1,9 @@
 // One error policy for every route: clear 4xx messages for bad input, JSON bodies always, and
 // 5xx details in the log (with the request id) rather than in the response.
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify'
+import { PoolBusyError } from '../db/pool-busy.ts'
 import { isDatabaseUnavailable } from '../db/unavailable.ts'
+import { busyAnswer } from './busy.ts'
 import { PATTERN_PROBLEM } from './schemas.ts'
 
 export { PATTERN_PROBLEM }
@@ -75,7 +77,18 @@ export function errorHandler (error: FastifyError, request: FastifyRequest, repl
     request.log.warn({ err: error }, 'database rejected a value that passed validation')
     return reply.code(400).send({ error: `Invalid value: ${error.message}` })
   }
-  if (isDatabaseUnavailable(error)) {
+  if (error instanceof PoolBusyError) {
+    request.log.warn({ err: error }, 'busy: no database connection free')
+    return reply.send(busyAnswer(reply))
+  }
+  // Fastify marks what went wrong on the client's side (a body cut off, a socket reset mid-body:
+  // ECONNRESET, like a lost database) with a 4xx: never a database fault.
+  const clientStatus = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : undefined
+  if (clientStatus !== undefined && request.raw.destroyed) {
+    request.log.info({ code: error.code, reason: error.message }, 'client closed the connection before its request was read')
+    return reply.code(clientStatus).send({ error: error.message })
+  }
+  if (clientStatus === undefined && isDatabaseUnavailable(error)) {
     request.log.error({ err: error }, 'database unavailable')
     return reply.code(503).send({ error: 'Service unavailable: the database cannot be reached' })
   }

@@ -19,8 +19,13 @@ function matching<O> (query: SelectQueryBuilder<Database, 'todos', O>, filters: 
   return q
 }
 
-export function listTodos (db: Queryable, filters: TodoFilters): Promise<TodoRow[]> {
-  return matching(db.selectFrom('todos').selectAll(), filters).orderBy('id').execute()
+/** A todo as GET /todos lists it: the fields of the Todo schema, in its order. */
+const LISTED_FIELDS = ['id', 'title', 'description', 'completed', 'deadline_at', 'created_at', 'updated_at'] as const
+export type ListedTodo = Pick<TodoRow, (typeof LISTED_FIELDS)[number]>
+
+/** Up to `limit` todos matching the filters with an id above `afterId`, in id order (a keyset page). */
+export function todosPage (db: Queryable, filters: TodoFilters, afterId: number, limit: number): Promise<ListedTodo[]> {
+  return matching(db.selectFrom('todos').select(LISTED_FIELDS), filters).where('id', '>', afterId).orderBy('id').limit(limit).execute()
 }
 
 export function getTodo (db: Queryable, id: number, { forUpdate = false } = {}): Promise<TodoRow | undefined> {

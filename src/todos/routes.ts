@@ -3,8 +3,8 @@ import { commonErrors, errorResponse } from '../http/schemas.ts'
 import { HttpError } from '../http/errors.ts'
 import { checkQueryIntegers } from '../http/query-integers.ts'
 import { toUtcTimestamp } from './deadline.ts'
-import { TodoFiltersQuery, parseFilters } from './filters.ts'
-import { MAX_TODO_ID, getTodo, listTodos, type TodoPatch } from './repository.ts'
+import { LINK_DESCRIPTION, TodoListQuery, listTodos } from './list.ts'
+import { MAX_TODO_ID, getTodo, type TodoPatch } from './repository.ts'
 import { Todo, TodoCreate, TodoIdParams, TodoUpdate } from './schemas.ts'
 
 const tags = ['todos']
@@ -33,15 +33,19 @@ export const todoRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags,
       summary: 'List todos',
-      description: 'All todos in ascending id order. Filters combine with AND.',
-      querystring: TodoFiltersQuery,
+      description: 'All todos in ascending id order, streamed (memory stays flat however many there are). ' +
+        'Filters combine with AND. With `limit`, one page of them, and a `Link` header to the next.',
+      querystring: TodoListQuery,
       response: {
-        200: Type.Array(Type.Ref(Todo), { description: 'The todos, in ascending id order' }),
+        200: {
+          ...Type.Array(Type.Ref(Todo), { description: 'The todos, in ascending id order' }),
+          headers: { link: { type: 'string', description: LINK_DESCRIPTION } }
+        },
         ...commonErrors('query parameter window must be a whole number of days from 0 to 99999')
       }
     },
     preValidation: checkQueryIntegers
-  }, async (request) => listTodos(app.db, parseFilters(request.query)))
+  }, (request, reply) => listTodos(app.db, request.query, request, reply))
 
   app.get('/todos/:id', {
     schema: {

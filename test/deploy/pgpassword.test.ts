@@ -11,7 +11,7 @@ import type { ReadyConfig } from '../../src/config.ts'
 import { connectionOptions } from '../../src/db/connection.ts'
 
 const database = (url: string, ssl: ReadyConfig['database']['ssl'] = { mode: 'off', caFile: undefined }): ReadyConfig['database'] =>
-  ({ url, source: 'the test database', poolMax: 1, ssl, preparedStatements: true, migrateOnStart: false })
+  ({ url, source: 'the test database', poolMax: 1, poolQueueMax: 0, ssl, preparedStatements: true, migrateOnStart: false })
 const passwordOf = (client: pg.Client) => (client as unknown as { password: string | null }).password
 
 t.test('a URL without a password takes PGPASSWORD; one with a password keeps its own', async (t) => {
