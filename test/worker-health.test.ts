@@ -34,7 +34,7 @@ async function healthUntil (port: number, done: (h: Health) => boolean, what: st
 
 t.test('200 while the database answers, 503 while it is gone, 200 when it is back', async (t) => {
   const port = await freePort()
-  const worker = runEntryPoint(t, 'src/worker.ts', { DATABASE_URL: viaProxy.toString(), WORKER_HTTP_PORT: String(port), SHUTDOWN_TIMEOUT_MS: '5000' })
+  const worker = runEntryPoint(t, 'src/worker.ts', { DATABASE_URL: viaProxy.toString(), WORKER_HTTP_PORT: String(port), SHUTDOWN_TIMEOUT_MS: '5000', WORKER_CONCURRENCY: '3' })
   await worker.waitForOutput(/calendar worker ready/)
   t.match(worker.output(), /worker health listener on http:\/\/127\.0\.0\.1:\d+\/health/)
 
@@ -45,7 +45,7 @@ t.test('200 while the database answers, 503 while it is gone, 200 when it is bac
   t.ok(Math.abs(Date.now() - fetchedAt) < 60_000, `last_fetch_at is a recent time: ${up.body.last_fetch_at}`)
   const metrics = await fetch(`http://127.0.0.1:${port}/metrics`)
   t.equal(metrics.status, 200)
-  t.match(await metrics.text(), /^taskoverflow_worker_slots\{queue="ical"\} 2$/m, 'the same listener serves this worker\'s metrics')
+  t.match(await metrics.text(), /^taskoverflow_worker_slots\{queue="ical"\} 3$/m, 'the same listener serves this worker\'s metrics')
 
   await proxy.cut()
   const down = await healthUntil(port, (h) => h.status !== 200, 'not 200 with the database cut')
