@@ -56,6 +56,24 @@ t.test('a chunked body that never ends: the same 408', async (t) => {
   t.match(answer, /^HTTP\/1\.1 408 /)
 })
 
+// Requests answered without their body being read: Fastify reads none for GET, and answers at
+// once when no parser takes the Content-Type (a 400 here) or the announced body is too large (413). The
+// body timer must not outlive them: its error had no listener there and ended the process
+// (this test process, here). Each exchange lasts until Node's request timeout (1 s) closes the
+// connection, well after the 300 ms body timer would have fired.
+for (const [what, request, status] of [
+  ['a GET announcing a body it never sends', 'GET /api/v1/health/live HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n', 200],
+  ['a body no parser takes, never completed', 'POST /api/v1/todos HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nhalf', 400],
+  ['a body announced too large, never completed', 'POST /api/v1/todos HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\n\r\n{"ti', 413]
+] as const) {
+  t.test(`${what}: answered ${status}, and the server lives on`, async (t) => {
+    const answer = await exchange(request)
+    t.match(answer, new RegExp(`^HTTP/1\\.1 ${status} `))
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/health/live`)
+    t.equal(res.status, 200, 'still serving')
+  })
+}
+
 t.test('headers that never complete: Node answers 408 and closes', async (t) => {
   const answer = await exchange('GET /api/v1/health HTTP/1.1\r\nHost: x\r\n')
   t.match(answer, /^HTTP\/1\.1 408 /)

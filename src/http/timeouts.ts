@@ -8,7 +8,7 @@
 //   closes). Neither limits how long a response may take: `?wait=` and SSE are unaffected.
 import { PassThrough, type Readable } from 'node:stream'
 import type { ServerOptions } from 'node:http'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { HttpError } from './errors.ts'
 
@@ -32,15 +32,24 @@ const hasBody = (request: FastifyRequest) =>
 
 /** preParsing hook: the body must be in within `ms`, or the request fails with a 408. */
 export function bodyTimeout (ms: number) {
-  return async function (request: FastifyRequest, _reply: unknown, payload: Readable): Promise<Readable> {
-    if (ms === 0 || !hasBody(request)) return payload
+  return async function (request: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Readable> {
+    // Fastify reads no body for GET and HEAD: nothing to time.
+    if (ms === 0 || !hasBody(request) || request.method === 'GET' || request.method === 'HEAD') return payload
     const timed = new PassThrough()
+    // The body parser listens for this stream's errors, but on some paths nothing reads the body
+    // at all (no parser for its Content-Type: 415; too large: 413): an error with no listener
+    // there would be an uncaught exception that ends the process. The parser, when it reads,
+    // still gets the error through its own listener.
+    timed.on('error', () => {})
     const timer = setTimeout(() => {
       timed.destroy(new HttpError(408, `Request body not received within ${ms} ms: send the whole body promptly`))
     }, ms)
     const stop = () => clearTimeout(timer)
     payload.once('end', stop)
     timed.once('close', stop)
+    // Answered already (415, 413, or an error): no 408 can follow; Node's request timeout still
+    // bounds a client that keeps the connection open without sending the rest.
+    reply.raw.once('close', stop)
     // A client that goes away mid-body: the same error the parser would have seen.
     payload.once('error', (error) => timed.destroy(error))
     payload.pipe(timed)
