@@ -4,6 +4,7 @@
 // requests the same way, health probes excepted. Real concurrency: a real lock holds the pool's
 // only connection for as long as the test wants.
 import net from 'node:net'
+import pg from 'pg'
 import t from 'tap'
 import { createPool } from '../src/db/connection.ts'
 import { PoolBusyError, busyAwarePool } from '../src/db/pool-busy.ts'
@@ -71,4 +72,39 @@ t.test('a pool full of connections that never connect (a database that hangs) is
     t.notOk(error instanceof PoolBusyError, `not busy: ${error?.message}`)
     t.ok(isDatabaseUnavailable(error), 'the database cannot be reached')
   }
+})
+
+t.test('the busy answer is for requests: readiness says busy, and the inline worker waits for a connection', async (t) => {
+  // No request may wait: with the one connection held, every request is refused as busy at once.
+  const { app, database } = await buildTestApp(t, { WORKER_MODE: 'inline', DATABASE_POOL_MAX: '1', DATABASE_POOL_QUEUE_MAX: '0' })
+  await app.inject({ method: 'POST', url: '/api/v1/todos', payload: { title: 'lecture', deadline_at: '2023-02-27T00:00:00' } })
+  const gate = await closeTodosGate(database.url)
+  t.teardown(() => gate.open())
+  const holder = app.inject({ method: 'GET', url: '/api/v1/todos/1' })
+  await waitFor(async () => (await admin((c) => c.query(
+    'select 1 from pg_stat_activity where datname = $1 and application_name = \'taskoverflow-api\' and wait_event_type = \'Lock\'',
+    [database.name]))).rowCount === 1, 'the request holds the only connection, waiting on the lock')
+
+  const ready = await app.inject({ method: 'GET', url: '/api/v1/health' })
+  t.equal(ready.statusCode, 503)
+  t.equal(ready.headers['retry-after'], '1')
+  t.match(ready.json(), { error: /^Service busy/ }, 'readiness: busy, not "Database unavailable"')
+
+  // A job queued meanwhile (pg-boss has its own connections) starts on the inline worker, whose
+  // reads and writes wait for the connection instead of being refused: its first attempt succeeds.
+  const id = await app.calendarTasks.queue({})
+  const jobState = async (state: string) => {
+    const client = new pg.Client({ connectionString: database.url })
+    await client.connect()
+    try {
+      return (await client.query('select retry_count from pgboss.job where id = $1 and state::text like $2', [id, state])).rows[0] as { retry_count: number } | undefined
+    } finally {
+      await client.end()
+    }
+  }
+  await waitFor(async () => (await jobState('%')) !== undefined && (await jobState('created')) === undefined, 'the worker has the job')
+  await gate.open()
+  t.equal((await holder).statusCode, 200)
+  await waitFor(async () => (await jobState('completed')) !== undefined, 'the job completes')
+  t.equal((await jobState('completed'))?.retry_count, 0, 'on its first attempt: the worker was never refused a connection')
 })

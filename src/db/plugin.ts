@@ -10,6 +10,9 @@ import type { Database } from './schema.ts'
 declare module 'fastify' {
   interface FastifyInstance {
     db: Kysely<Database>
+    /** the same pool for this process's own work (inline jobs, the crash-recovery sweep): it waits
+     * for a connection like any pg client, never refused as busy; the busy answer is for requests */
+    workDb: Kysely<Database>
   }
 }
 
@@ -19,5 +22,7 @@ export const databasePlugin = fp<ReadyConfig>(async (app, config) => {
   const pool = createPool(config.database, 'taskoverflow-api')
   const db = createDatabase(busyAwarePool(pool, { maxWaiting: config.database.poolQueueMax }))
   app.decorate('db', db)
+  app.decorate('workDb', createDatabase(pool))
+  // (Only one of the two is destroyed: both would end the one pool twice.)
   app.addHook('onClose', async () => { await db.destroy() })
 }, { name: 'db' })

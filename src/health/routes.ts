@@ -1,4 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { PoolBusyError } from '../db/pool-busy.ts'
+import { busyAnswer } from '../http/busy.ts'
 import { errorResponse } from '../http/schemas.ts'
 import { DATABASE_PROBE_TIMEOUT_MS, probeDatabase } from './database-probe.ts'
 
@@ -25,7 +27,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['health'],
       summary: 'Readiness: the database answers',
-      description: `200 when the database answers within ${DATABASE_PROBE_TIMEOUT_MS / 1000} s, 503 otherwise (compose waits on it before it calls the API healthy; for liveness use /health/live).`,
+      description: `200 when the database answers within ${DATABASE_PROBE_TIMEOUT_MS / 1000} s, 503 otherwise, or 503 with code BUSY and Retry-After while every database connection of this process is in use (compose waits on it before it calls the API healthy; for liveness use /health/live).`,
       response: {
         200: Type.Object({ status: Type.Literal('ok') }, { description: 'Up, and the database answers', examples: [{ status: 'ok' }] }),
         503: errorResponse('The database does not answer', 'Database unavailable')
@@ -36,6 +38,9 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await probeDatabase(app.db)
       return { status: 'ok' as const }
     } catch (err) {
+      // Every connection lent to requests: the database answers, this process is just full.
+      // Not ready for more, but say so as busy, not as a database fault.
+      if (err instanceof PoolBusyError) return reply.send(busyAnswer(reply))
       request.log.warn({ err }, 'health check: database did not answer')
       return reply.code(503).send({ error: 'Database unavailable' })
     }

@@ -13,7 +13,7 @@ declare module 'fastify' {
 }
 
 export const recoveryPlugin = fp<ReadyConfig>(async (app, config) => {
-  const recovery = await startCrashRecovery(config, app.db, app.log, { worksJobs: config.worker.mode === 'inline' })
+  const recovery = await startCrashRecovery(config, app.workDb, app.log, { worksJobs: config.worker.mode === 'inline' })
   app.decorate('liveness', recovery.liveness)
   app.addHook('onReady', async () => { recovery.startSweeping() })
   app.addHook('onClose', async () => { await recovery.close() })
