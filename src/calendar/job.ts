@@ -57,8 +57,9 @@ export function icalJobHandler (deps: IcalJobDeps) {
   }
   const failed = (job: IcalJob, error: unknown): JobResult => {
     const err = error instanceof Error ? error : new Error(String(error))
-    // An aborted signal: the job was cancelled, or its claim lapsed (pg-boss gave up on it at
-    // shutdown). pg-boss has settled it already; this result changes nothing.
+    // An aborted signal: the job was cancelled, its claim lapsed (pg-boss gave up on it at
+    // shutdown), or this process's liveness session ended and the job was handed back
+    // (src/queue/liveness.ts). Either way it is settled or running elsewhere; this result changes nothing.
     if (job.signal.aborted) logOf(job).info('calendar job stopped: cancelled, or handed back')
     else logOf(job).warn({ err }, 'calendar job failed')
     return { id: job.id, status: 'failed', output: { name: err.name, message: err.message } }

@@ -52,6 +52,7 @@ export async function sweepOrphanedJobs (db: Kysely<Database>): Promise<HandedBa
     woken as (
       select pg_notify(${BOSS_CHANNEL}, q.name) from (select distinct name from handed_back) q
     )
+    -- (woken is read only so that Postgres runs the notify: an unreferenced CTE that selects is skipped)
     select name as queue, id, (select count(*) from woken) as woken from handed_back
   `.execute(db)
   // Claims outlive their attempt (a crash between the handler's end and pg-boss's completion must
