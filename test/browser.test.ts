@@ -203,6 +203,14 @@ async function run () {
     await shot('3-caught-up')
   })
 
+  await t.test('a live update does not wipe what is being typed into the filters', async (t) => {
+    await page.getByLabel('Due within (days)').fill('12')
+    await app.inject({ method: 'POST', url: '/api/v1/todos', payload: { title: 'Added while typing' } })
+    await todoItem('Added while typing').waitFor() // the list was reloaded by the live update
+    t.equal(await page.getByLabel('Due within (days)').inputValue(), '12', 'what was typed is still there')
+    await page.getByLabel('Due within (days)').fill('')
+  })
+
   await t.test('Swagger UI at /docs renders under the security headers, with no CSP violation', async (t) => {
     const docs = await context.newPage()
     const response = await docs.goto(`${base}/docs`)

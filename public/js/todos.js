@@ -11,11 +11,17 @@ export function createTodos ({ getFilters, setFilters }) {
   let editing = null // id of the todo whose edit form is open: a reload keeps it open
 
   let latest = 0 // answers to older loads that arrive late are dropped
+  let shownFilters // the filters last written into the form
   async function load () {
     const mine = ++latest
     const filters = getFilters()
-    filterForm.elements.completed.value = filters.completed ?? ''
-    filterForm.elements.window.value = filters.window ?? ''
+    // Only when the filters changed (navigation, back/forward): a live reload must not wipe what
+    // someone is typing into the form.
+    if (JSON.stringify(filters) !== shownFilters) {
+      shownFilters = JSON.stringify(filters)
+      filterForm.elements.completed.value = filters.completed ?? ''
+      filterForm.elements.window.value = filters.window ?? ''
+    }
     const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v !== undefined && v !== ''))
     try {
       const todos = await api('GET', `/todos${query.size ? `?${query}` : ''}`)
