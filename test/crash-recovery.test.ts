@@ -4,18 +4,11 @@
 // and the heartbeat is 10 s: a job that comes back within the test can only have been handed back
 // by the sweep (it also leaves its mark: retry_limit one higher, no "heartbeat timeout" output).
 import t, { type Test } from 'tap'
-import { createDatabase, createPool } from '../src/db/connection.ts'
-import { buildTestApp } from './helpers/app.ts'
-import { bossJobRow, waitForClaim } from './helpers/liveness.ts'
+import { bossJobRow, recoveryFixture, waitForClaim } from './helpers/liveness.ts'
 import { runEntryPoint, type RunningProcess } from './helpers/process.ts'
 import { createTask, waitForStatus } from './helpers/tasks.ts'
 
-const queueEnv = { QUEUE_SUPERVISE_SECONDS: '3600', JOB_RETRY_DELAY_SECONDS: '0', WORKER_CONCURRENCY: '1' }
-const { app, config, database } = await buildTestApp(t, { WORKER_MODE: 'off', ...queueEnv })
-const db = createDatabase(createPool(config.database, 'crash-recovery-test'))
-t.teardown(() => db.destroy())
-await app.inject({ method: 'POST', url: '/api/v1/todos', payload: { title: 'lecture', deadline_at: '2023-02-27T00:00:00' } })
-const env = { DATABASE_URL: database.url, ...queueEnv }
+const { app, config, db, env } = await recoveryFixture(t)
 
 async function killedMidJobThenRescued (t: Test, doomed: RunningProcess) {
   const { task_id: id } = await createTask(app)

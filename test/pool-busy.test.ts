@@ -14,6 +14,11 @@ import { admin } from './helpers/database.ts'
 import { closeTodosGate } from './helpers/gate.ts'
 import { waitFor } from './helpers/wait.ts'
 
+/** Until the API's one pool connection is the request waiting behind the test's lock on todos. */
+const heldOnTheLock = (databaseName: string) => waitFor(async () => (await admin((c) => c.query(
+  'select 1 from pg_stat_activity where datname = $1 and application_name = \'taskoverflow-api\' and wait_event_type = \'Lock\'',
+  [databaseName]))).rowCount === 1, 'the request holds the only connection, waiting on the lock')
+
 t.test('a full pool answers busy, with Retry-After, and bounds its waiters', async (t) => {
   const { app, database } = await buildTestApp(t, { WORKER_MODE: 'off', DATABASE_POOL_MAX: '1', DATABASE_POOL_QUEUE_MAX: '1' })
   const gate = await closeTodosGate(database.url)
@@ -21,9 +26,7 @@ t.test('a full pool answers busy, with Retry-After, and bounds its waiters', asy
 
   // The pool's one connection, stuck behind the lock.
   const holder = app.inject({ method: 'GET', url: '/api/v1/todos/1' })
-  await waitFor(async () => (await admin((c) => c.query(
-    'select 1 from pg_stat_activity where datname = $1 and application_name = \'taskoverflow-api\' and wait_event_type = \'Lock\'',
-    [database.name]))).rowCount === 1, 'the request holds the only connection, waiting on the lock')
+  await heldOnTheLock(database.name)
 
   // Three more at once: one may wait (and times out waiting), two are refused at once.
   const answers = await Promise.all([1, 2, 3].map(() => app.inject({ method: 'GET', url: '/api/v1/todos/2' })))
@@ -81,9 +84,7 @@ t.test('the busy answer is for requests: readiness says busy, and the inline wor
   const gate = await closeTodosGate(database.url)
   t.teardown(() => gate.open())
   const holder = app.inject({ method: 'GET', url: '/api/v1/todos/1' })
-  await waitFor(async () => (await admin((c) => c.query(
-    'select 1 from pg_stat_activity where datname = $1 and application_name = \'taskoverflow-api\' and wait_event_type = \'Lock\'',
-    [database.name]))).rowCount === 1, 'the request holds the only connection, waiting on the lock')
+  await heldOnTheLock(database.name)
 
   const ready = await app.inject({ method: 'GET', url: '/api/v1/health' })
   t.equal(ready.statusCode, 503)

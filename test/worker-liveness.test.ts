@@ -6,22 +6,15 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { sql } from 'kysely'
-import { createDatabase, createPool } from '../src/db/connection.ts'
 import { sweepOrphanedJobs } from '../src/queue/sweep.ts'
-import { buildTestApp } from './helpers/app.ts'
-import { bossJobRow, livenessBackends, terminateBackend, waitForClaim } from './helpers/liveness.ts'
+import { bossJobRow, livenessBackends, recoveryFixture, terminateBackend, waitForClaim } from './helpers/liveness.ts'
 import { runEntryPoint, runProcess } from './helpers/process.ts'
 import { createTask, waitForStatus } from './helpers/tasks.ts'
 import { waitFor } from './helpers/wait.ts'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
-const queueEnv = { QUEUE_SUPERVISE_SECONDS: '3600', JOB_RETRY_DELAY_SECONDS: '0', WORKER_CONCURRENCY: '1' }
-const { app, config, database } = await buildTestApp(t, { WORKER_MODE: 'off', ...queueEnv })
-const db = createDatabase(createPool(config.database, 'crash-recovery-test'))
-t.teardown(() => db.destroy())
-await app.inject({ method: 'POST', url: '/api/v1/todos', payload: { title: 'lecture', deadline_at: '2023-02-27T00:00:00' } })
-const env = { DATABASE_URL: database.url, ...queueEnv }
+const { app, config, db, env } = await recoveryFixture(t)
 
 t.test('a slow worker (long job, event loop blocked for seconds) keeps its job', async (t) => {
   const worker = runProcess(t, ['node', '--experimental-strip-types', '--import', path.join(root, 'test/helpers/block-on-signal.ts'), path.join(root, 'src/worker.ts')], {

@@ -1,6 +1,7 @@
 // Every query on todos. Functions take the database or a transaction, so callers decide scope.
 import { sql, type Selectable, type SelectQueryBuilder } from 'kysely'
 import type { Database, Queryable, TodosTable } from '../db/schema.ts'
+import { keysetPages } from '../db/keyset-pages.ts'
 import type { TodoFilters } from './filters.ts'
 
 export type TodoRow = Selectable<TodosTable>
@@ -91,19 +92,8 @@ export async function calendarTodosFirstPages (db: Queryable, filters: TodoFilte
  * pages of 5,000 a 100,000-todo calendar's worker peaked at 265-275 MB RSS, with 1,000 at
  * 195-200 MB (500: 190 MB, and slower), at the same job time (measured side by side, npm run worker).
  */
-export async function * calendarTodoPages (db: Queryable, filters: TodoFilters, pageSize = 1000): AsyncGenerator<CalendarTodo[]> {
-  let next = calendarTodosPage(db, filters, 0, pageSize)
-  for (;;) {
-    const page = await next
-    // Ask for the next page before handing out this one, so the database works while we render.
-    const more = page.length === pageSize
-    if (more) {
-      next = calendarTodosPage(db, filters, page[page.length - 1]!.id, pageSize)
-      next.catch(() => {}) // (awaited on the next turn; this only keeps an early exit from leaving it unhandled)
-    }
-    yield page
-    if (!more) return
-  }
+export function calendarTodoPages (db: Queryable, filters: TodoFilters, pageSize = 1000): AsyncGenerator<CalendarTodo[]> {
+  return keysetPages((afterId, size) => calendarTodosPage(db, filters, afterId, size), pageSize)
 }
 
 /** The todos a feed shows (those with a deadline), with what its events need to stay stable. */

@@ -4,6 +4,7 @@
 // Memory per listing is about two pages, whatever the number of rows.
 import { Readable } from 'node:stream'
 import type { Queryable } from '../db/schema.ts'
+import { keysetPages } from '../db/keyset-pages.ts'
 import type { TodoFilters } from './filters.ts'
 import { todosPage, type ListedTodo } from './repository.ts'
 
@@ -18,19 +19,8 @@ export const LIST_PAGE_SIZE = 200
  * Every page of todos matching the filters, in id order. Each page is its own statement: a todo
  * changed while a long listing is sent shows as it was when its page was read.
  */
-export async function * todoPages (db: Queryable, filters: TodoFilters, pageSize = LIST_PAGE_SIZE): AsyncGenerator<ListedTodo[]> {
-  let next = todosPage(db, filters, 0, pageSize)
-  for (;;) {
-    const page = await next
-    const more = page.length === pageSize
-    if (more) {
-      // Read the next page while this one is written out.
-      next = todosPage(db, filters, page[page.length - 1]!.id, pageSize)
-      next.catch(() => {}) // awaited on the next turn; this only keeps a client's early exit from leaving it unhandled
-    }
-    yield page
-    if (!more) return
-  }
+export function todoPages (db: Queryable, filters: TodoFilters, pageSize = LIST_PAGE_SIZE): AsyncGenerator<ListedTodo[]> {
+  return keysetPages((afterId, size) => todosPage(db, filters, afterId, size), pageSize)
 }
 
 /**
