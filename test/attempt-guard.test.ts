@@ -6,16 +6,22 @@ import t from 'tap'
 import { sql } from 'kysely'
 import type { Job } from 'pg-boss'
 import { icalJobHandler, SMALL_CALENDAR_TODOS } from '../src/calendar/job.ts'
-import { ICAL_QUEUE, type IcalJobData } from '../src/calendar/queue.ts'
+import { ICAL_QUEUE, type IcalJobData, type IcalJobOutput } from '../src/calendar/queue.ts'
 import { calendarChunks, calendarInfo } from '../src/calendar/store.ts'
 import { createLogger } from '../src/logger.ts'
 import { recordClaims } from '../src/queue/claims.ts'
+import { completeInTransaction } from '../src/queue/complete-in-transaction.ts'
 import { sweepOrphanedJobs } from '../src/queue/sweep.ts'
 import { startTestQueue } from './helpers/queue.ts'
 
 const { config, db, boss } = await startTestQueue(t, 'worker')
-const handle = icalJobHandler({ db, config, logger: createLogger('silent') })
-const run = (job: Job<IcalJobData>) => handle([{ ...job, signal: new AbortController().signal }])
+const logger = createLogger('silent')
+const handlers = {
+  // Stored under the attempt lock; pg-boss's work() would complete the job afterwards.
+  locked: icalJobHandler({ db, config, logger }),
+  // A job stored on its own is completed in its storing transaction, fenced by pg-boss's complete().
+  completing: icalJobHandler({ db, config, logger, complete: completeInTransaction<IcalJobOutput>(boss, ICAL_QUEUE) })
+}
 
 // Enough todos that the unfiltered calendar is built on its own (streamed); a few completed.
 await sql`insert into todos (title, completed, deadline_at)
@@ -37,8 +43,10 @@ async function handBackAndFetchAgain (job: Job<IcalJobData>): Promise<Job<IcalJo
   return next
 }
 
-for (const [size, filters] of [['small', { completed: true }], ['large', {}]] as const) {
-  t.test(`a stale attempt finishing after the next one stored changes nothing (${size} calendar)`, async (t) => {
+const cases = [['small', { completed: true }, 'locked'], ['small', { completed: true }, 'completing'], ['large', {}, 'locked']] as const
+for (const [size, filters, mode] of cases) {
+  const run = (job: Job<IcalJobData>) => handlers[mode]([{ ...job, signal: new AbortController().signal }])
+  t.test(`a stale attempt finishing after the next one stored changes nothing (${size} calendar, ${mode})`, async (t) => {
     const id = await boss.send(ICAL_QUEUE, { filters }) as string
     const [first] = await boss.fetch<IcalJobData>(ICAL_QUEUE)
     // Two hand-backs, so the stale attempt is itself a retry (one that would replace a calendar).
@@ -52,6 +60,10 @@ for (const [size, filters] of [['small', { completed: true }], ['large', {}]] as
     t.match(await run(stale), [{ status: 'failed' }], 'the stale attempt fails (work() settles it fenced: a no-op)')
     t.equal(await text(id), stored, 'the current attempt\'s calendar is kept')
     t.notMatch(await text(id), /SUMMARY:renamed/)
+    if (mode === 'completing') {
+      const [job] = await boss.findJobs(ICAL_QUEUE, { id })
+      t.match(job, { state: 'completed', retryCount: 2 }, 'completed by the current attempt, in its storing transaction')
+    }
     await sql`update todos set title = 'todo 1' where id = 1`.execute(db)
   })
 }

@@ -1,6 +1,7 @@
 // Migration 0009: a calendar job's start and its stored calendar commit without waiting for the
 // WAL flush (a crash that loses either one only makes the job run again), while queuing a job
 // (what a 202 promises) and completing it (what SUCCESS promises) keep their synchronous commit.
+// Migration 0010: a transaction that stores a calendar AND completes its job waits for the disk.
 // Read inside each transaction, before it ends: synchronous_commit is what its commit will use.
 import t from 'tap'
 import { sql } from 'kysely'
@@ -8,6 +9,7 @@ import pg from 'pg'
 import type { Db } from 'pg-boss'
 import { ICAL_QUEUE } from '../src/calendar/queue.ts'
 import { saveSmallCalendars } from '../src/calendar/store.ts'
+import { completeInTransaction } from '../src/queue/complete-in-transaction.ts'
 import { buildTestApp } from './helpers/app.ts'
 
 const { app, database } = await buildTestApp(t, { WORKER_MODE: 'off' })
@@ -49,4 +51,27 @@ t.test('storing a calendar does not wait for the disk', async (t) => {
     return rows[0]!.synchronous_commit
   })
   t.equal(stored, 'off')
+})
+
+t.test('storing a calendar and completing its job in one transaction waits for the disk, in either order', async (t) => {
+  const complete = completeInTransaction<{ events: number, bytes: number }>(app.boss, ICAL_QUEUE)
+  const text = 'BEGIN:VCALENDAR\r\nX-CASE:store-and-complete\r\nEND:VCALENDAR\r\n'
+  for (const completeFirst of [false, true]) {
+    const id = await app.boss.send(ICAL_QUEUE, { filters: {} }) as string
+    const [job] = await app.boss.fetch(ICAL_QUEUE)
+    t.equal(job?.id, id)
+    const mode = await app.db.transaction().execute(async (trx) => {
+      const store = () => saveSmallCalendars(trx, [{ taskId: id, text, events: 0 }])
+      if (completeFirst) t.ok(await complete(trx, job!, { events: 0, bytes: 0 }), 'completed')
+      await store()
+      if (!completeFirst) t.ok(await complete(trx, job!, { events: 0, bytes: 0 }), 'completed')
+      return (await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(trx)).rows[0]!.synchronous_commit
+    })
+    t.equal(mode, 'on', completeFirst ? 'completed, then stored' : 'stored, then completed')
+  }
+  const alone = await app.db.transaction().execute(async (trx) => {
+    await saveSmallCalendars(trx, [{ taskId: '00000000-0000-4000-8000-000000000010', text, events: 0 }])
+    return (await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(trx)).rows[0]!.synchronous_commit
+  })
+  t.equal(alone, 'off', 'the mark lasts one transaction: the next store alone does not flush')
 })

@@ -1,6 +1,7 @@
 // An API with an inline worker wakes its own `?wait=` requests the moment its worker's completion
-// commits, without the settled-job trigger's NOTIFY coming back through the database
-// (src/queue/complete-here.ts); requests waiting in other processes still wake by that NOTIFY.
+// commits, without the settled-job trigger's NOTIFY coming back through the database, and hands
+// them the job as committed (src/calendar/job.ts); requests waiting in other processes still wake
+// by that NOTIFY and read the job.
 import t from 'tap'
 import pg from 'pg'
 import { buildTestApp } from './helpers/app.ts'
@@ -44,6 +45,8 @@ t.test('the inline worker wakes the waiters of its own process itself', async (t
   t.equal(answered().task_id, id)
   t.equal(answered().task_status, 'SUCCESS')
   t.equal(answered().result.events, 1)
+  // The job handed over is the job as stored: a read of it now answers the very same body.
+  t.same(answered(), (await statusOf(worker, id)).json(), 'the same status as read from the job table, finished_at included')
 })
 
 t.test('a request waiting in another process is woken by the NOTIFY', async (t) => {

@@ -1,18 +1,21 @@
 // Where the time of one job goes: the events bench/lib/stage-probe.ts recorded in the server,
-// cut into the stages of the job's path (POST -> INSERT -> worker fetch -> todo read -> render ->
-// store -> complete -> waiter wakes -> status read -> response), with the statements and commits
-// it took. Statements are recognised by their text (ours and pg-boss's).
+// cut into the stages of the job's path (POST -> INSERT -> worker fetch -> todo read (and the
+// claim beside it) -> render -> one transaction that stores and completes -> waiter handed the
+// job -> response), with the statements and commits it took. Statements are recognised by their text (ours and pg-boss's).
 import type { ProbeEvent } from './stage-probe.ts'
 
 /** One job as the client saw it: POST sent, 202 received, GET ?wait answered (wall clock, ms). */
 export interface ClientMarks { posted: number, accepted: number, answered: number }
 
-type Kind = 'insert' | 'fetch' | 'todo read' | 'store' | 'complete' | 'find' | 'begin' | 'commit' | 'other'
+type Kind = 'insert' | 'fetch' | 'claim' | 'todo read' | 'attempt lock' | 'store' | 'complete' | 'find' | 'begin' | 'commit' | 'other'
 
 const KINDS: Array<[Kind, RegExp]> = [
   ['insert', /^WITH ins AS \( INSERT INTO pgboss\.job/],
   ['fetch', /^WITH next AS \( SELECT j\.id FROM pgboss\.job\S* j WHERE j\.name = 'ical'/],
-  ['todo read', /from "todos"/],
+  ['claim', /^insert into job_claims/],
+  // A batch's read of every distinct filter at once (calendarTodosFirstPages), or a large calendar's pages.
+  ['todo read', /from "todos"|^select f\.filter, t\.id, t\.title/],
+  ['attempt lock', /^select j\.id from pgboss\.job j join unnest/],
   ['store', /insert into "?calendar/i], // a body, its chunks or a task's row pointing at one
   ['complete', /SET completed_on = \S+ state = 'completed'/],
   ['find', /^SELECT id, name, data, retry_count as "retryCount"/],
@@ -30,11 +33,14 @@ interface Path {
   handler?: number
   insert?: Query
   fetch?: Query
+  claim?: Query
   read?: Query
+  /** the BEGIN and COMMIT around the store (the attempt lock, the calendar, and the completion when it is in there) */
+  storeBegin?: Query
   store?: Query
+  storeCommit?: Query
   complete?: Query
   settledNotice?: number
-  find?: Query
   answered?: number
   queries: Query[]
 }
@@ -57,18 +63,22 @@ function pathOf (events: ProbeEvent[], all: Query[], job: ClientMarks): Path {
   // Every idle fetch loop wakes on the NOTIFY; the one that got the job ended last before the read.
   const fetch = queries.filter((q) => q.kind === 'fetch' && read && q.end <= read.start).at(-1)
   const complete = first('complete')
+  const store = first('store')
+  const storeBegin = store && queries.filter((q) => q.kind === 'begin' && q.conn === store.conn && q.start <= store.start).at(-1)
+  const storeCommit = store && queries.find((q) => q.kind === 'commit' && q.conn === store.conn && q.start >= store.end)
   const notice = events.find((e) => e.kind === 'notification' && e.detail === 'taskoverflow_job_settled' && inWindow(e.t))
   return {
     arrived: post?.t,
     handler: handler?.t,
     insert: first('insert'),
     fetch,
+    claim: first('claim'),
     read,
-    store: first('store'),
+    storeBegin,
+    store,
+    storeCommit,
     complete,
     settledNotice: notice?.t,
-    // The read that answered: the last status read before the response.
-    find: queries.filter((q) => q.kind === 'find').at(-1),
     answered: answered?.t,
     queries
   }
@@ -84,13 +94,12 @@ const STAGES: Array<[string, (p: Path) => [number | undefined, number | undefine
   ['fetch', (p) => [p.fetch?.start, p.fetch?.end]],
   ['fetched -> todo read sent', (p) => [p.fetch?.end, p.read?.start]],
   ['todo read', (p) => [p.read?.start, p.read?.end]],
-  ['render', (p) => [p.read?.end, p.store?.start]],
-  ['store', (p) => [p.store?.start, p.store?.end]],
-  ['stored -> complete sent', (p) => [p.store?.end, p.complete?.start]],
-  ['complete', (p) => [p.complete?.start, p.complete?.end]],
-  ['waiter wake (completed -> status read sent)', (p) => [p.complete?.end, p.find?.start]],
-  ['status read', (p) => [p.find?.start, p.find?.end]],
-  ['response (read -> GET answered)', (p) => [p.find?.end, p.answered]]
+  ['(beside it: the claim, job_claims insert)', (p) => [p.claim?.start, p.claim?.end]],
+  ['render (read -> store transaction begins)', (p) => [p.read?.end, p.storeBegin?.start ?? p.store?.start]],
+  ['store transaction (BEGIN -> COMMIT answered)', (p) => [p.storeBegin?.start, p.storeCommit?.end]],
+  ['of which: the calendar insert', (p) => [p.store?.start, p.store?.end]],
+  ['of which: the completion (pg-boss complete)', (p) => [p.complete?.start, p.complete?.end]],
+  ['committed -> GET answered (waiter handed the job, response)', (p) => [p.storeCommit?.end ?? p.complete?.end, p.answered]]
 ]
 
 const median = (values: number[]) => {

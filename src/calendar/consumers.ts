@@ -4,29 +4,27 @@
 // dies is retried, so every job runs at least once, and once in the normal case.
 import type { PgBoss } from 'pg-boss'
 import type { JobMetrics } from '../metrics/job-metrics.ts'
-import { completingHere } from '../queue/complete-here.ts'
 import { claimingHandler } from '../queue/claims.ts'
+import { completeInTransaction } from '../queue/complete-in-transaction.ts'
 import type { WorkerLiveness } from '../queue/liveness.ts'
 import { CALENDAR_CLEANUP_QUEUE, ICAL_QUEUE } from './queue.ts'
 import { icalJobHandler, type IcalJobDeps } from './job.ts'
+import type { IcalJobOutput } from './queue.ts'
 import { deleteCalendarsOlderThan } from './store.ts'
 import { deleteExpiredEvents } from './task-history.ts'
 
-export interface CalendarConsumerDeps extends IcalJobDeps {
+export interface CalendarConsumerDeps extends Omit<IcalJobDeps, 'complete'> {
   /** where this process counts the attempts it runs */
   metrics: JobMetrics
-  /**
-   * Told the id of each job this process completed itself (a batch of one, see complete-here.ts),
-   * once that completion has committed: an API with an inline worker wakes its waiters with it.
-   */
-  onCompleted?: (id: string) => void
   /** this process's liveness session: its jobs are handed back at once if it dies (WORKER_LIVENESS) */
   liveness?: WorkerLiveness | undefined
 }
 
 export async function startCalendarConsumers (boss: PgBoss, deps: CalendarConsumerDeps): Promise<void> {
   const { worker, jobs } = deps.config
-  const handler = deps.metrics.instrument(ICAL_QUEUE, worker.concurrency, claimingHandler(deps, ICAL_QUEUE, icalJobHandler(deps)))
+  // A job stored on its own is completed in its storing transaction (job.ts), by pg-boss's complete().
+  const complete = completeInTransaction<IcalJobOutput>(boss, ICAL_QUEUE)
+  const handler = deps.metrics.instrument(ICAL_QUEUE, worker.concurrency, claimingHandler(deps, ICAL_QUEUE, icalJobHandler({ ...deps, complete })))
   await boss.work(ICAL_QUEUE, {
     batchSize: worker.batchSize,
     localConcurrency: worker.concurrency,
@@ -40,7 +38,7 @@ export async function startCalendarConsumers (boss: PgBoss, deps: CalendarConsum
     perJobResults: true,
     // Creation, start and due times and the retry limit, for the wait and end-to-end metrics.
     includeMetadata: true
-  }, deps.onCompleted ? completingHere(boss, ICAL_QUEUE, handler, deps.onCompleted) : handler)
+  }, handler)
 
   // Calendars are kept as long as their jobs: an hourly sweep removes the expired ones.
   await boss.work(CALENDAR_CLEANUP_QUEUE, { includeMetadata: true }, deps.metrics.instrument(CALENDAR_CLEANUP_QUEUE, 1, async () => {

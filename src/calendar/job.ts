@@ -4,15 +4,17 @@
 // the calendars, so a backlog costs a few round trips per batch, not per job (BATCH_READ_TODOS
 // bounds what one read holds). A calendar of more than SMALL_CALENDAR_TODOS is built on its own,
 // streamed. Every job still settles on its own (perJobResults): a job with bad data fails alone,
-// and a retried job never disturbs its neighbours.
+// and a retried job never disturbs its neighbours. A job stored on its own (an idle queue, where
+// latency counts) is completed in the very transaction that stores its calendar.
 import { setTimeout as delay } from 'node:timers/promises'
 import { Value } from '@sinclair/typebox/value'
 import { type Kysely, type Transaction } from 'kysely'
-import type { Job, JobResult } from 'pg-boss'
+import type { Job, JobResult, JobWithMetadata } from 'pg-boss'
 import type { ReadyConfig } from '../config.ts'
 import type { Database } from '../db/schema.ts'
 import type { BaseLogger } from '../logger.ts'
 import { lockCurrentAttempts, StaleAttemptError } from '../queue/attempt-guard.ts'
+import type { CompleteInTransaction } from '../queue/complete-in-transaction.ts'
 import { ICAL_QUEUE, IcalJobDataSchema, type IcalJobData, type IcalJobOutput } from './queue.ts'
 import { calendarTodoPages, calendarTodosFirstPages, type CalendarTodo } from '../todos/repository.ts'
 import { renderCalendar, renderCalendarText, type CalendarOptions } from './ical.ts'
@@ -25,9 +27,19 @@ export interface IcalJobDeps {
   db: Kysely<Database>
   config: ReadyConfig
   logger: JobLogger
+  /** pg-boss's completion inside a transaction of ours (complete-in-transaction.ts) */
+  complete?: CompleteInTransaction<IcalJobOutput> | undefined
+  /**
+   * Told before a job's storing transaction, which completes it, commits; the function it answers
+   * is called once that is over, with the job as the job table now holds it, or with nothing if
+   * it did not commit (an API with an inline worker hands it to its `?wait=` requests).
+   */
+  completingHere?: ((id: string) => (job?: CompletedIcalJob) => void) | undefined
 }
 
 type IcalJob = Job<IcalJobData>
+/** A job as fetched with its metadata (includeMetadata), as the job table holds it once completed. */
+export type CompletedIcalJob = JobWithMetadata<IcalJobData> & { state: 'completed', output: IcalJobOutput, completedOn: Date }
 
 /** Todos that a calendar built in the batch may hold; more than this and it is streamed on its own. */
 export const SMALL_CALENDAR_TODOS = 2000
@@ -85,7 +97,7 @@ export function icalJobHandler (deps: IcalJobDeps) {
     }
     const options = { prodId: config.calendar.prodId, stamp: new Date() }
     try {
-      const large = await buildSmallCalendars(deps.db, runnable, options, (job, output) => results.set(job.id, completed(job, output)))
+      const large = await buildSmallCalendars(deps, runnable, options, (job, output) => results.set(job.id, completed(job, output)))
       // One at a time: each holds a chunk of its calendar in memory, not the whole.
       for (const job of large) {
         try {
@@ -121,16 +133,16 @@ function inSnapshot<T> (db: Kysely<Database>, work: (trx: Transaction<Database>)
 type Built = (job: IcalJob, output: IcalJobOutput) => void
 
 /** Builds and stores the batch's small calendars (reporting each as it is stored); returns the jobs too big for that. */
-async function buildSmallCalendars (db: Kysely<Database>, jobs: IcalJob[], options: CalendarOptions, built: Built): Promise<IcalJob[]> {
+async function buildSmallCalendars (deps: IcalJobDeps, jobs: IcalJob[], options: CalendarOptions, built: Built): Promise<IcalJob[]> {
   const groups = [...Map.groupBy(jobs, (job) => JSON.stringify(job.data.filters, ['completed', 'window'])).values()]
   const share = smallCalendarLimit(groups.length)
-  const over = await buildTogether(db, groups, share, options, built)
+  const over = await buildTogether(deps, groups, share, options, built)
   if (share === SMALL_CALENDAR_TODOS) return over.flat()
   // Over their share: read again with the full limit, as many filters at a time as the budget allows.
   const perRead = Math.max(1, Math.floor(BATCH_READ_TODOS / (SMALL_CALENDAR_TODOS + 1)))
   const large: IcalJob[] = []
   for (let i = 0; i < over.length; i += perRead) {
-    large.push(...(await buildTogether(db, over.slice(i, i + perRead), SMALL_CALENDAR_TODOS, options, built)).flat())
+    large.push(...(await buildTogether(deps, over.slice(i, i + perRead), SMALL_CALENDAR_TODOS, options, built)).flat())
   }
   return large
 }
@@ -141,9 +153,10 @@ async function buildSmallCalendars (db: Kysely<Database>, jobs: IcalJob[], optio
  * statement stores them all. Returns the groups with more todos than the limit (one more row than
  * the limit is read to tell them).
  */
-async function buildTogether (db: Kysely<Database>, groups: IcalJob[][], limit: number, options: CalendarOptions, built: Built): Promise<IcalJob[][]> {
+async function buildTogether (deps: IcalJobDeps, groups: IcalJob[][], limit: number, options: CalendarOptions, built: Built): Promise<IcalJob[][]> {
+  const { db } = deps
   const over: IcalJob[][] = []
-  const calendars: Array<{ job: IcalJob, text: string, events: number }> = []
+  const calendars: Calendar[] = []
   const pages = await calendarTodosFirstPages(db, groups.map((group) => group[0]!.data.filters), limit + 1)
   for (const [i, group] of groups.entries()) {
     const todos = pages[i]!
@@ -157,21 +170,57 @@ async function buildTogether (db: Kysely<Database>, groups: IcalJob[][], limit: 
   }
   // Jobs cancelled meanwhile store nothing (their results are ignored).
   const wanted = calendars.filter((c) => !c.job.signal.aborted)
-  if (wanted.length > 0) {
+  const [only] = wanted
+  if (only && wanted.length === 1 && deps.complete) {
+    await storeAndComplete(deps, deps.complete, only, built)
+  } else if (wanted.length > 0) {
     const stored = await db.transaction().execute(async (trx) => {
       // Only attempts still current store (a job handed to another attempt must not: attempt-guard.ts).
       const current = await lockCurrentAttempts(trx, ICAL_QUEUE, wanted.map((c) => c.job))
       const kept = wanted.filter((c) => current.has(c.job.id))
-      const rows = kept.map((c) => ({ taskId: c.job.id, text: c.text, events: c.events }))
       // One statement stores them all, atomically; a retry first removes what an earlier attempt stored.
       await deleteCalendars(trx, kept.filter((c) => c.job.retryCount > 0).map((c) => c.job.id))
-      if (rows.length > 0) await saveSmallCalendars(trx, rows)
+      if (kept.length > 0) await saveSmallCalendars(trx, kept.map(calendarRow))
       return kept
     })
-    for (const c of stored) built(c.job, { events: c.events, bytes: Buffer.byteLength(c.text) })
+    for (const c of stored) built(c.job, outputOf(c))
   }
   return over
 }
+
+interface Calendar { job: IcalJob, text: string, events: number }
+const calendarRow = (c: Calendar) => ({ taskId: c.job.id, text: c.text, events: c.events })
+const outputOf = (c: Calendar): IcalJobOutput => ({ events: c.events, bytes: Buffer.byteLength(c.text) })
+
+/**
+ * One job's calendar stored and its job completed in one transaction (BEGIN, insert, complete,
+ * COMMIT): the completion's attempt fence replaces the lock the batch path takes. A stale attempt
+ * completes nothing and rolls back; then nothing is reported, and the job fails as cancelled.
+ */
+async function storeAndComplete (deps: IcalJobDeps, complete: CompleteInTransaction<IcalJobOutput>, calendar: Calendar, built: Built): Promise<void> {
+  const { job } = calendar
+  const output = outputOf(calendar)
+  const handOver = deps.completingHere?.(job.id)
+  let completed: CompletedIcalJob | undefined
+  try {
+    const completedOn = await deps.db.transaction().execute(async (trx) => {
+      if (job.retryCount > 0) await deleteCalendars(trx, [job.id])
+      const storedAt = await saveSmallCalendars(trx, [calendarRow(calendar)])
+      if (!(await complete(trx, job, output))) throw new StaleAttemptError()
+      return storedAt // the transaction's now(): pg-boss's completed_on too
+    }).catch((error: unknown) => {
+      if (error instanceof StaleAttemptError) return undefined
+      throw error
+    })
+    if (completedOn === undefined) return
+    built(job, output)
+    if (hasMetadata(job)) completed = { ...job, state: 'completed', output, completedOn }
+  } finally {
+    handOver?.(completed)
+  }
+}
+
+const hasMetadata = (job: IcalJob): job is JobWithMetadata<IcalJobData> => 'state' in job && 'createdOn' in job
 
 async function buildLargeCalendar (db: Kysely<Database>, job: IcalJob, options: CalendarOptions): Promise<IcalJobOutput> {
   const stored = await inSnapshot(db, async (trx) => {

@@ -37,8 +37,8 @@ export const ICAL_HEARTBEAT_SECONDS = 10
 export function icalQueueOptions (jobs: Config['jobs'], listenNotify: boolean): Omit<Queue, 'name'> {
   return {
     policy: 'standard',
-    // With the constructor's useListenNotify (both are needed), workers wake on insert instead
-    // of finding the job at their next poll.
+    // Queuing a job NOTIFYs, and a worker wakes on it (src/queue/wake-one.ts) instead of finding
+    // the job at its next poll.
     notify: listenNotify,
     retryLimit: jobs.retryLimit,
     retryDelay: jobs.retryDelaySeconds,

@@ -117,8 +117,9 @@ async function nextBodyId (trx: Transaction<Database>): Promise<number> {
 /**
  * Calendars that fit one chunk, a whole batch of small jobs at once: one body per distinct text
  * (shared with those already stored), one row per task. In the caller's transaction, or its own.
+ * Answers the time they were stored: the transaction's now(), which their created_at hold.
  */
-export async function saveSmallCalendars (db: Queryable, calendars: Array<{ taskId: string, text: string, events: number }>): Promise<void> {
+export async function saveSmallCalendars (db: Queryable, calendars: Array<{ taskId: string, text: string, events: number }>): Promise<Date> {
   // One body per distinct hash; the texts of a batch's groups are often the very same string.
   const hashOfText = new Map<string, string>()
   const bodies = new Map<string, { sha256: Buffer, text: string, events: number }>()
@@ -132,18 +133,19 @@ export async function saveSmallCalendars (db: Queryable, calendars: Array<{ task
   const tasks = calendars.map((c) => ({ taskId: c.taskId, hex: hashOfText.get(c.text)! }))
   // The common case when one calendar is asked for again and again: every body is stored already,
   // and one statement, with no lock, points the tasks at them.
-  if (await pointAtStoredBodies(db, tasks)) return
-  if (db.isTransaction) await storeBodies(db as Transaction<Database>, bodies, tasks)
-  else await (db as Kysely<Database>).transaction().execute((trx) => storeBodies(trx, bodies, tasks))
+  const storedAt = await pointAtStoredBodies(db, tasks)
+  if (storedAt) return storedAt
+  if (db.isTransaction) return storeBodies(db as Transaction<Database>, bodies, tasks)
+  return (db as Kysely<Database>).transaction().execute((trx) => storeBodies(trx, bodies, tasks))
 }
 
 /**
- * Point every task at the stored body with its hash, if each has one, all or none: true when
- * they were. A body deleted by the cleanup meanwhile fails the statement (the reference is
- * checked), and the batch's jobs are retried.
+ * Point every task at the stored body with its hash, if each has one, all or none: the time
+ * (now()) when they were, else undefined. A body deleted by the cleanup meanwhile fails the
+ * statement (the reference is checked), and the batch's jobs are retried.
  */
-async function pointAtStoredBodies (db: Queryable, tasks: Array<{ taskId: string, hex: string }>): Promise<boolean> {
-  const { rows } = await sql<{ task_id: string }>`
+async function pointAtStoredBodies (db: Queryable, tasks: Array<{ taskId: string, hex: string }>): Promise<Date | undefined> {
+  const { rows } = await sql<{ task_id: string, stored_at: Date }>`
     with found as (
       select t.task_id, b.id
       from unnest(${tasks.map((t) => t.taskId)}::uuid[], ${tasks.map((t) => t.hex)}::text[]) as t(task_id, hex)
@@ -151,15 +153,15 @@ async function pointAtStoredBodies (db: Queryable, tasks: Array<{ taskId: string
     )
     insert into calendars (task_id, body_id)
     select task_id, id from found where (select count(*) from found) = ${tasks.length}
-    returning task_id`.execute(db)
-  return rows.length === tasks.length
+    returning task_id, now() as stored_at`.execute(db)
+  return rows.length === tasks.length ? rows[0]?.stored_at : undefined
 }
 
 async function storeBodies (
   trx: Transaction<Database>,
   bodies: Map<string, { sha256: Buffer, text: string, events: number }>,
   tasks: Array<{ taskId: string, hex: string }>
-): Promise<void> {
+): Promise<Date> {
   const hashes = [...bodies.values()].map((b) => b.sha256)
   await lockHashes(trx, hashes)
   const stored = await findBodies(trx, hashes)
@@ -171,14 +173,15 @@ async function storeBodies (
     for (const row of created) stored.set(row.sha256.toString('hex'), row.id)
   }
   const rows = tasks.map((t) => ({ task_id: t.taskId, body_id: stored.get(t.hex)! }))
+  const storedAt = sql<Date>`now()`.as('stored_at')
   if (missing.length === 0) {
-    await trx.insertInto('calendars').values(rows).execute()
-    return
+    return (await trx.insertInto('calendars').values(rows).returning(storedAt).executeTakeFirstOrThrow()).stored_at
   }
-  await trx
+  const inserted = await trx
     .with('chunks', (db) => db.insertInto('calendar_body_chunks')
       .values(missing.map((b) => ({ body_id: stored.get(b.sha256.toString('hex'))!, seq: 0, data: b.text }))))
-    .insertInto('calendars').values(rows).execute()
+    .insertInto('calendars').values(rows).returning(storedAt).executeTakeFirstOrThrow()
+  return inserted.stored_at
 }
 
 /** Remove what earlier attempts of these (retried) jobs stored; a body no task uses any more goes at the next cleanup. */

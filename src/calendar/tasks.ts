@@ -13,6 +13,10 @@ import { errorMessage, isFinished, taskStatusOf, type IcalJob, type TaskStatus }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
+/** A job handed over by the worker that settled it in this process (JobSettledWaits.settlingHere). */
+const isFinishedJob = (value: unknown, id: string): value is IcalJob =>
+  typeof value === 'object' && value !== null && (value as IcalJob).id === id && isFinished(taskStatusOf(value as IcalJob))
+
 export type CancelOutcome = { cancelled: true, job: IcalJob } | { cancelled: false, status: TaskStatus }
 export type RetryOutcome = { retried: true, job: IcalJob } | { retried: false, status: TaskStatus }
 export type Download =
@@ -45,7 +49,8 @@ export function calendarTasks ({ boss, db, settled, submitter, metrics }: Calend
     /**
      * The job once it is finished, or as it is when `timeoutMs` has passed or `gone` aborts (the
      * client hung up). Woken by the database when the job settles; a wake-up for another reason
-     * (the listener reconnected) just means: look again.
+     * (the listener reconnected) just means: look again. Woken by this process's own worker, which
+     * hands over the job as it committed it, there is nothing to read again.
      */
     async waitUntilFinished (id: string, timeoutMs: number, gone: AbortSignal): Promise<IcalJob | undefined> {
       const deadline = Date.now() + timeoutMs
@@ -60,7 +65,8 @@ export function calendarTasks ({ boss, db, settled, submitter, metrics }: Calend
           done.abort()
           return job
         }
-        await settledNow
+        const handed = await settledNow
+        if (isFinishedJob(handed, id)) return handed
       }
     },
 

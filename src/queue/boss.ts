@@ -6,6 +6,7 @@ import { clientClass, connectionOptions } from '../db/connection.ts'
 import type { BaseLogger } from '../logger.ts'
 import { logBossErrors } from './outage-log.ts'
 import { processName } from './process-name.ts'
+import { wakeOneWorkerPerNotify } from './wake-one.ts'
 
 export type { PgBoss }
 
@@ -18,7 +19,9 @@ function bossOptions (config: ReadyConfig, role: string): ConstructorOptions {
     // pg-boss hands its options to pg.Pool, so its pool prepares its statements too (its large
     // CTEs plan slower than they run), unless DATABASE_PREPARED_STATEMENTS=false.
     ...{ Client: clientClass(config.database) },
-    useListenNotify: config.queue.listenNotify,
+    // pg-boss's own listener wakes every worker of a queue for each job; wake-one.ts listens on
+    // the same channel instead (started below when QUEUE_LISTEN_NOTIFY is on).
+    useListenNotify: false,
     // One pass finds the jobs of dead workers (missed heartbeats) and expired ones; the monitor
     // claim gates that part per queue, so both intervals follow the one setting.
     superviseIntervalSeconds: config.queue.superviseSeconds,
@@ -36,6 +39,7 @@ export async function startBoss (config: ReadyConfig, logger: BaseLogger, role: 
   try {
     await boss.start()
     for (const { name, options } of queues) await ensureQueue(boss, name, options)
+    if (config.queue.listenNotify) await listenForJobs(boss, logger)
   } catch (error) {
     // A half-started pg-boss keeps its pool and timers (and the process) alive: stop it.
     await boss.stop({ graceful: false }).catch(() => {})
@@ -58,4 +62,14 @@ async function ensureQueue (boss: PgBoss, name: string, options: Omit<Queue, 'na
   await boss.createQueue(name, options)
   const { policy: _policy, ...updatable } = options
   await boss.updateQueue(name, updatable)
+}
+
+/** Wake a worker when a job is queued (wake-one.ts); without that listener, workers still poll. */
+async function listenForJobs (boss: PgBoss, logger: BaseLogger): Promise<void> {
+  try {
+    const listener = await wakeOneWorkerPerNotify(boss)
+    boss.once('stopped', () => { listener.close().catch(() => {}) })
+  } catch (err) {
+    logger.warn({ err }, 'could not LISTEN for queued jobs: workers find them by polling (WORKER_POLL_SECONDS)')
+  }
 }

@@ -1,8 +1,8 @@
 // Which worker runs which attempt: pg-boss records nothing about the worker on a job, so a
 // handler wrapped here first records (job, attempt) -> this process's liveness id, then runs with
 // each job's signal also aborted when that liveness session ends (the job is then handed back,
-// and this attempt must stop). The window between pg-boss's fetch and this insert is a few
-// milliseconds: a worker killed inside it leaves its jobs to pg-boss's heartbeat supervision.
+// and this attempt must stop). The window between pg-boss's fetch and this insert's commit is a
+// few milliseconds: a worker killed inside it leaves its jobs to pg-boss's heartbeat supervision.
 import { sql, type Kysely } from 'kysely'
 import type { Job } from 'pg-boss'
 import type { Database } from '../db/schema.ts'
@@ -30,12 +30,18 @@ export function claimingHandler<J extends Job<any>, R> (
   return async (jobs) => {
     const session = liveness.session
     if (!session) return handler(jobs) // re-opening: untracked, as without WORKER_LIVENESS
-    try {
-      await recordClaims(db, queue, session.id, jobs)
-    } catch (err) {
+    // The claim is written while the handler starts (its first statement, the todo read, goes out
+    // on another connection beside it): one round trip less on every job's path. Nothing the
+    // handler does depends on it; it only lets the sweep hand the jobs back should this process
+    // die, so a claim that lands after the job settled is harmless (the sweep skips settled jobs
+    // and removes their claims).
+    const claimed = recordClaims(db, queue, session.id, jobs).catch((err: unknown) => {
       logger.warn({ err }, 'could not record the jobs\' worker: a crash now is noticed by pg-boss\'s heartbeat only')
-      return handler(jobs)
+    })
+    try {
+      return await handler(jobs.map((job) => ({ ...job, signal: AbortSignal.any([job.signal, session.signal]) })))
+    } finally {
+      await claimed
     }
-    return handler(jobs.map((job) => ({ ...job, signal: AbortSignal.any([job.signal, session.signal]) })))
   }
 }

@@ -28,7 +28,7 @@ export class JobSettledPoller implements JobSettledWaits {
     this.#intervalMs = intervalMs
   }
 
-  settled (id: string, options: SettledWaitOptions): Promise<void> {
+  settled (id: string, options: SettledWaitOptions): Promise<unknown> {
     const wait = this.#waiters.wait(id, options)
     this.#schedule()
     return wait
@@ -46,8 +46,8 @@ export class JobSettledPoller implements JobSettledWaits {
     this.#waiters.wakeAll()
   }
 
-  settledHere (id: string): void {
-    this.#waiters.wake(id)
+  settlingHere (id: string): (job?: unknown) => void {
+    return this.#waiters.settlingHere(id)
   }
 
   async close (): Promise<void> {

@@ -22,7 +22,7 @@ export class JobSettledListener implements JobSettledWaits {
     return listener
   }
 
-  settled (id: string, options: SettledWaitOptions): Promise<void> {
+  settled (id: string, options: SettledWaitOptions): Promise<unknown> {
     if (this.#close === undefined) return Promise.resolve()
     return this.#waiters.wait(id, options)
   }
@@ -47,7 +47,7 @@ export class JobSettledListener implements JobSettledWaits {
     this.#waiters.wakeAll()
   }
 
-  settledHere (id: string): void {
-    this.#waiters.wake(id)
+  settlingHere (id: string): (job?: unknown) => void {
+    return this.#waiters.settlingHere(id)
   }
 }

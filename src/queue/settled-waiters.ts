@@ -12,9 +12,10 @@ export interface JobSettledWaits {
   /**
    * Resolves when the job settles, the timeout passes, the signal aborts or the waits close.
    * Registers synchronously: call it BEFORE reading the job's state, so a settle between that
-   * read and the wait cannot be missed.
+   * read and the wait cannot be missed. Resolves with the settled job when this process settled
+   * it and handed it over (settledHere), so the waiter need not read it back; else undefined.
    */
-  settled (id: string, options: SettledWaitOptions): Promise<void>
+  settled (id: string, options: SettledWaitOptions): Promise<unknown>
   /** false once closed: waiting then would return at once, so callers should not. */
   readonly listening: boolean
   /** Number of requests waiting, for tests and metrics. */
@@ -22,31 +23,37 @@ export interface JobSettledWaits {
   /** Wake every waiter to look again. */
   wakeAll (): void
   /**
-   * This process settled the job itself (an inline worker completed it, see complete-here.ts):
-   * wake its waiters now, without waiting for the database to say so.
+   * This process is about to commit the job's settle itself (an inline worker completing it, see
+   * src/calendar/job.ts). Until the returned function is called, news of the job from elsewhere
+   * (its NOTIFY, which may arrive before the commit's own answer, or a poll) wakes nobody: the
+   * function wakes the waiters, handing them the job as committed, or (called without it: the
+   * commit failed) telling them to look again. Call it exactly once, whatever happens.
    */
-  settledHere (id: string): void
+  settlingHere (id: string): (job?: unknown) => void
   close (): Promise<void>
 }
 
 export class SettledWaiters {
-  readonly #waiters = new Map<string, Set<() => void>>()
+  readonly #waiters = new Map<string, Set<(settled?: unknown) => void>>()
+  /** jobs whose settle this process is committing, and how many times (see settlingHere) */
+  readonly #settlingHere = new Map<string, number>()
   #open = true
 
-  wait (id: string, { timeoutMs, signal }: SettledWaitOptions): Promise<void> {
+  wait (id: string, { timeoutMs, signal }: SettledWaitOptions): Promise<unknown> {
     return new Promise((resolve) => {
-      if (!this.#open || signal?.aborted) return resolve()
+      if (!this.#open || signal?.aborted) return resolve(undefined)
       const waiters = this.#waiters.get(id) ?? new Set()
       this.#waiters.set(id, waiters)
-      const done = () => {
+      const done = (settled?: unknown) => {
         clearTimeout(timer)
-        signal?.removeEventListener('abort', done)
+        signal?.removeEventListener('abort', stop)
         waiters.delete(done)
         if (waiters.size === 0 && this.#waiters.get(id) === waiters) this.#waiters.delete(id)
-        resolve()
+        resolve(settled)
       }
-      const timer = setTimeout(done, timeoutMs)
-      signal?.addEventListener('abort', done, { once: true })
+      const stop = () => done()
+      const timer = setTimeout(stop, timeoutMs)
+      signal?.addEventListener('abort', stop, { once: true })
       waiters.add(done)
     })
   }
@@ -66,12 +73,32 @@ export class SettledWaiters {
     return count
   }
 
+  /** News that the job settled, from the database: wakes its waiters to look again. */
   wake (id: string): void {
-    for (const done of [...(this.#waiters.get(id) ?? [])]) done()
+    if (!this.#settlingHere.has(id)) this.#wakeWith(id, undefined)
   }
 
+  /** JobSettledWaits.settlingHere */
+  settlingHere (id: string): (job?: unknown) => void {
+    this.#settlingHere.set(id, (this.#settlingHere.get(id) ?? 0) + 1)
+    let called = false
+    return (job) => {
+      if (called) return
+      called = true
+      const left = this.#settlingHere.get(id)! - 1
+      if (left > 0) this.#settlingHere.set(id, left)
+      else this.#settlingHere.delete(id)
+      this.#wakeWith(id, job)
+    }
+  }
+
+  #wakeWith (id: string, settled: unknown): void {
+    for (const done of [...(this.#waiters.get(id) ?? [])]) done(settled)
+  }
+
+  /** Everyone looks again (a reconnect: news may have been missed). */
   wakeAll (): void {
-    for (const id of this.ids) this.wake(id)
+    for (const id of this.ids) this.#wakeWith(id, undefined)
   }
 
   /** Wake everyone; later waits resolve at once. */
