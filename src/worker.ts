@@ -12,6 +12,7 @@ import { createDatabase, createPool } from './db/connection.ts'
 import type { Database } from './db/schema.ts'
 import { startWorkerListener, type WorkerListener } from './health/worker-listener.ts'
 import { createLogger } from './logger.ts'
+import { processName } from './process-name.ts'
 import { JobMetrics } from './metrics/job-metrics.ts'
 import { createMetricsRegistry } from './metrics/registry.ts'
 import { startBoss, type PgBoss } from './queue/boss.ts'
@@ -38,7 +39,7 @@ const stop = async () => {
 
 try {
   const { config: ready } = await openDatabase(config, logger, { embedded: 'join' })
-  db = createDatabase(createPool(ready.database, 'taskoverflow-worker'))
+  db = createDatabase(createPool(ready.database, processName('worker')))
   recovery = await startCrashRecovery(ready, db, logger, { worksJobs: true })
   boss = await startBoss(ready, logger, 'worker', [...calendarQueues(ready), ...feedQueues(ready.queue.listenNotify)])
   closeWithGrace({ delay: timeoutMs + 10_000, logger }, async ({ signal, err }) => {

@@ -16,7 +16,7 @@ import { waitFor } from './helpers/wait.ts'
 
 /** Until the API's one pool connection is the request waiting behind the test's lock on todos. */
 const heldOnTheLock = (databaseName: string) => waitFor(async () => (await admin((c) => c.query(
-  'select 1 from pg_stat_activity where datname = $1 and application_name = \'taskoverflow-api\' and wait_event_type = \'Lock\'',
+  'select 1 from pg_stat_activity where datname = $1 and application_name like \'taskoverflow-api@%\' and wait_event_type = \'Lock\'',
   [databaseName]))).rowCount === 1, 'the request holds the only connection, waiting on the lock')
 
 t.test('a full pool answers busy, with Retry-After, and bounds its waiters', async (t) => {

@@ -3,7 +3,7 @@
 // status, and FAILURE/REVOKED tasks can be retried. Real Postgres, real pg-boss, inline worker.
 import t from 'tap'
 import { ICAL_QUEUE } from '../src/calendar/queue.ts'
-import { processName } from '../src/queue/process-name.ts'
+import { processName } from '../src/process-name.ts'
 import { buildTestApp } from './helpers/app.ts'
 import { createTask, waitForStatus } from './helpers/tasks.ts'
 

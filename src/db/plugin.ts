@@ -4,6 +4,7 @@ import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
 import type { ReadyConfig } from '../config.ts'
 import { createDatabase, createPool } from './connection.ts'
+import { processName } from '../process-name.ts'
 import { busyAwarePool } from './pool-busy.ts'
 import type { Database } from './schema.ts'
 
@@ -19,7 +20,7 @@ declare module 'fastify' {
 export const databasePlugin = fp<ReadyConfig>(async (app, config) => {
   // A request that finds every connection lent out is answered busy, not "database unavailable",
   // and only so many may wait (src/db/pool-busy.ts).
-  const pool = createPool(config.database, 'taskoverflow-api')
+  const pool = createPool(config.database, processName('api'))
   const db = createDatabase(busyAwarePool(pool, { maxWaiting: config.database.poolQueueMax }))
   app.decorate('db', db)
   app.decorate('workDb', createDatabase(pool))

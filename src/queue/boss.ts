@@ -5,7 +5,7 @@ import type { ReadyConfig } from '../config.ts'
 import { clientClass, connectionOptions } from '../db/connection.ts'
 import type { BaseLogger } from '../logger.ts'
 import { logBossErrors } from './outage-log.ts'
-import { processName } from './process-name.ts'
+import { processName } from '../process-name.ts'
 import { wakeOneWorkerPerNotify } from './wake-one.ts'
 
 export type { PgBoss }

@@ -11,7 +11,7 @@ import pg from 'pg'
 import type { ReadyConfig } from '../config.ts'
 import { connectionOptions } from '../db/connection.ts'
 import type { BaseLogger } from '../logger.ts'
-import { processName } from './process-name.ts'
+import { processName } from '../process-name.ts'
 
 /** The first key of the two-int advisory locks that mark live workers (the second is their id). */
 export const LIVENESS_LOCK_NAMESPACE = 1_416_589_164
