@@ -57,3 +57,18 @@ t.test('a request waiting in another process is woken by the NOTIFY', async (t) 
   t.equal(answered().task_id, id)
   t.equal(answered().task_status, 'SUCCESS')
 })
+
+t.test('a request that names the task in upper case is woken too', async (t) => {
+  const gate = await closeTodosGate(database.url)
+  t.teardown(() => gate.open())
+  const { task_id: id } = await createTask(worker)
+  await waitForStatus(worker, id, 'STARTED')
+  let answer: any
+  const before = apiOnly.jobSettled.waiting
+  const request = statusOf(apiOnly, id.toUpperCase(), '?wait=30').then((res) => { answer = res.json() })
+  await waitFor(() => apiOnly.jobSettled.waiting === before + 1, 'the request waits for its task', { timeoutMs: 5000 })
+  await gate.open()
+  await waitFor(() => answer !== undefined, 'answered when the task completed, not after 30 s', { timeoutMs: 10_000 })
+  await request
+  t.equal(answer.task_status, 'SUCCESS')
+})

@@ -60,7 +60,7 @@ function pathOf (events: ProbeEvent[], all: Query[], job: ClientMarks): Path {
   const queries = all.filter((q) => inWindow(q.start))
   const first = (kind: Kind) => queries.find((q) => q.kind === kind)
   const read = first('todo read')
-  // Every idle fetch loop wakes on the NOTIFY; the one that got the job ended last before the read.
+  // The fetch that got the job: the last to end before the read (another loop may have fetched too).
   const fetch = queries.filter((q) => q.kind === 'fetch' && read && q.end <= read.start).at(-1)
   const complete = first('complete')
   const store = first('store')

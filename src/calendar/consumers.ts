@@ -6,10 +6,10 @@ import type { PgBoss } from 'pg-boss'
 import type { JobMetrics } from '../metrics/job-metrics.ts'
 import { claimingHandler } from '../queue/claims.ts'
 import { completeInTransaction } from '../queue/complete-in-transaction.ts'
+import { wakeOneWorker } from '../queue/wake-one.ts'
 import type { WorkerLiveness } from '../queue/liveness.ts'
-import { CALENDAR_CLEANUP_QUEUE, ICAL_QUEUE } from './queue.ts'
+import { CALENDAR_CLEANUP_QUEUE, ICAL_QUEUE, type IcalJobOutput } from './queue.ts'
 import { icalJobHandler, type IcalJobDeps } from './job.ts'
-import type { IcalJobOutput } from './queue.ts'
 import { deleteCalendarsOlderThan } from './store.ts'
 import { deleteExpiredEvents } from './task-history.ts'
 
@@ -25,6 +25,11 @@ export async function startCalendarConsumers (boss: PgBoss, deps: CalendarConsum
   // A job stored on its own is completed in its storing transaction (job.ts), by pg-boss's complete().
   const complete = completeInTransaction<IcalJobOutput>(boss, ICAL_QUEUE)
   const handler = deps.metrics.instrument(ICAL_QUEUE, worker.concurrency, claimingHandler(deps, ICAL_QUEUE, icalJobHandler({ ...deps, complete })))
+  // A full batch: more may be waiting that one NOTIFY announced, so another loop is woken to share them.
+  const recruiting: typeof handler = (jobs) => {
+    if (jobs.length >= worker.batchSize) wakeOneWorker(boss, ICAL_QUEUE)
+    return handler(jobs)
+  }
   await boss.work(ICAL_QUEUE, {
     batchSize: worker.batchSize,
     localConcurrency: worker.concurrency,
@@ -38,7 +43,7 @@ export async function startCalendarConsumers (boss: PgBoss, deps: CalendarConsum
     perJobResults: true,
     // Creation, start and due times and the retry limit, for the wait and end-to-end metrics.
     includeMetadata: true
-  }, handler)
+  }, recruiting)
 
   // Calendars are kept as long as their jobs: an hourly sweep removes the expired ones.
   await boss.work(CALENDAR_CLEANUP_QUEUE, { includeMetadata: true }, deps.metrics.instrument(CALENDAR_CLEANUP_QUEUE, 1, async () => {

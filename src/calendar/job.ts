@@ -34,7 +34,7 @@ export interface IcalJobDeps {
    * is called once that is over, with the job as the job table now holds it, or with nothing if
    * it did not commit (an API with an inline worker hands it to its `?wait=` requests).
    */
-  completingHere?: ((id: string) => (job?: CompletedIcalJob) => void) | undefined
+  settlingHere?: ((id: string) => (job?: CompletedIcalJob) => void) | undefined
 }
 
 type IcalJob = Job<IcalJobData>
@@ -200,12 +200,14 @@ const outputOf = (c: Calendar): IcalJobOutput => ({ events: c.events, bytes: Buf
 async function storeAndComplete (deps: IcalJobDeps, complete: CompleteInTransaction<IcalJobOutput>, calendar: Calendar, built: Built): Promise<void> {
   const { job } = calendar
   const output = outputOf(calendar)
-  const handOver = deps.completingHere?.(job.id)
+  let handOver: ((job?: CompletedIcalJob) => void) | undefined
   let completed: CompletedIcalJob | undefined
   try {
     const completedOn = await deps.db.transaction().execute(async (trx) => {
       if (job.retryCount > 0) await deleteCalendars(trx, [job.id])
       const storedAt = await saveSmallCalendars(trx, [calendarRow(calendar)])
+      // From here the job's settled NOTIFY may come (with this commit) before the commit's answer.
+      handOver = deps.settlingHere?.(job.id)
       if (!(await complete(trx, job, output))) throw new StaleAttemptError()
       return storedAt // the transaction's now(): pg-boss's completed_on too
     }).catch((error: unknown) => {

@@ -52,7 +52,9 @@ export function calendarTasks ({ boss, db, settled, submitter, metrics }: Calend
      * (the listener reconnected) just means: look again. Woken by this process's own worker, which
      * hands over the job as it committed it, there is nothing to read again.
      */
-    async waitUntilFinished (id: string, timeoutMs: number, gone: AbortSignal): Promise<IcalJob | undefined> {
+    async waitUntilFinished (taskId: string, timeoutMs: number, gone: AbortSignal): Promise<IcalJob | undefined> {
+      // Waiters are keyed by the id as the database writes it (lower case), whatever the URL said.
+      const id = taskId.toLowerCase()
       const deadline = Date.now() + timeoutMs
       for (;;) {
         const remaining = deadline - Date.now()

@@ -77,9 +77,11 @@ export class JobMetrics {
     const statusOf = new Map<string, JobResult['status']>()
     if (Array.isArray(result)) for (const r of result as JobResult[]) statusOf.set(r.id, r.status)
     for (const job of jobs) {
-      if (job.signal?.aborted) continue
-      this.runSeconds.observe({ queue }, runSeconds)
       const status = thrown ? 'failed' : Array.isArray(result) ? statusOf.get(job.id) ?? 'failed' : 'completed'
+      // A stopped job (cancelled, handed back) settled elsewhere; a job the handler completed in its
+      // own transaction is no longer active, so a later heartbeat may abort its signal: it still counts.
+      if (job.signal?.aborted && status !== 'completed') continue
+      this.runSeconds.observe({ queue }, runSeconds)
       // pg-boss retries a failed attempt while retries are left (a dead-lettered one never).
       if (status === 'failed' && job.retryCount < job.retryLimit) {
         this.retries.inc({ queue })

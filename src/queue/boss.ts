@@ -1,12 +1,12 @@
 // The one place that owns pg-boss: how it connects, what it logs, and that the queues a caller
 // names exist with the options it gives. Nothing here knows what a queue is for.
-import { PgBoss, type ConstructorOptions, type Queue } from 'pg-boss'
+import { PgBoss, type ConstructorOptions, type Queue, type StopOptions } from 'pg-boss'
 import type { ReadyConfig } from '../config.ts'
 import { clientClass, connectionOptions } from '../db/connection.ts'
 import type { BaseLogger } from '../logger.ts'
 import { logBossErrors } from './outage-log.ts'
 import { processName } from '../process-name.ts'
-import { wakeOneWorkerPerNotify } from './wake-one.ts'
+import { wakeOneWorkerPerNotify, type WakeListener } from './wake-one.ts'
 
 export type { PgBoss }
 
@@ -30,9 +30,21 @@ function bossOptions (config: ReadyConfig, role: string): ConstructorOptions {
   }
 }
 
+/** pg-boss with the listener that wakes its workers (wake-one.ts), closed first when it stops, as pg-boss closes its own. */
+class ListeningBoss extends PgBoss {
+  listener: WakeListener | undefined
+
+  override async stop (options?: StopOptions): Promise<void> {
+    const listener = this.listener
+    this.listener = undefined
+    await listener?.close().catch(() => {})
+    return super.stop(options)
+  }
+}
+
 /** Start pg-boss and make sure these queues exist, in this order (a dead-letter queue first). */
 export async function startBoss (config: ReadyConfig, logger: BaseLogger, role: string, queues: QueueDefinition[]): Promise<PgBoss> {
-  const boss = new PgBoss(bossOptions(config, role))
+  const boss = new ListeningBoss(bossOptions(config, role))
   // Both listeners before start(): an 'error' event without a listener would kill the process.
   logBossErrors(boss, logger, config.database.source)
   boss.on('warning', (warning) => logger.warn({ warning: warning.data }, `pg-boss warning: ${warning.message}`))
@@ -65,10 +77,9 @@ async function ensureQueue (boss: PgBoss, name: string, options: Omit<Queue, 'na
 }
 
 /** Wake a worker when a job is queued (wake-one.ts); without that listener, workers still poll. */
-async function listenForJobs (boss: PgBoss, logger: BaseLogger): Promise<void> {
+async function listenForJobs (boss: ListeningBoss, logger: BaseLogger): Promise<void> {
   try {
-    const listener = await wakeOneWorkerPerNotify(boss)
-    boss.once('stopped', () => { listener.close().catch(() => {}) })
+    boss.listener = await wakeOneWorkerPerNotify(boss)
   } catch (err) {
     logger.warn({ err }, 'could not LISTEN for queued jobs: workers find them by polling (WORKER_POLL_SECONDS)')
   }

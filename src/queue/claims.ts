@@ -35,13 +35,21 @@ export function claimingHandler<J extends Job<any>, R> (
     // handler does depends on it; it only lets the sweep hand the jobs back should this process
     // die, so a claim that lands after the job settled is harmless (the sweep skips settled jobs
     // and removes their claims).
-    const claimed = recordClaims(db, queue, session.id, jobs).catch((err: unknown) => {
+    let claimed = true
+    const claim = recordClaims(db, queue, session.id, jobs).catch((err: unknown) => {
+      claimed = false
       logger.warn({ err }, 'could not record the jobs\' worker: a crash now is noticed by pg-boss\'s heartbeat only')
     })
+    // Jobs whose claim failed are not handed back when the session ends (nothing names them), so
+    // they are not stopped then either.
+    const lost = new AbortController()
+    const onLost = () => { if (claimed) lost.abort(session.signal.reason) }
+    session.signal.addEventListener('abort', onLost, { once: true })
     try {
-      return await handler(jobs.map((job) => ({ ...job, signal: AbortSignal.any([job.signal, session.signal]) })))
+      return await handler(jobs.map((job) => ({ ...job, signal: AbortSignal.any([job.signal, lost.signal]) })))
     } finally {
-      await claimed
+      session.signal.removeEventListener('abort', onLost)
+      await claim
     }
   }
 }

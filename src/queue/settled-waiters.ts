@@ -13,7 +13,7 @@ export interface JobSettledWaits {
    * Resolves when the job settles, the timeout passes, the signal aborts or the waits close.
    * Registers synchronously: call it BEFORE reading the job's state, so a settle between that
    * read and the wait cannot be missed. Resolves with the settled job when this process settled
-   * it and handed it over (settledHere), so the waiter need not read it back; else undefined.
+   * it and handed it over (settlingHere), so the waiter need not read it back; else undefined.
    */
   settled (id: string, options: SettledWaitOptions): Promise<unknown>
   /** false once closed: waiting then would return at once, so callers should not. */

@@ -13,13 +13,14 @@ import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import type { BaseLogger } from '../logger.ts'
 import { LIVENESS_LOCK_NAMESPACE } from './liveness.ts'
+import { bossChannel } from './wake-one.ts'
 
 export const SWEEP_EVERY_MS = 1000
 export const MAX_FREE_CRASHES = 3
 
-// pg-boss's NOTIFY channel for its schema (plans.notifyChannelSql): a retry becomes due without a
+// pg-boss's NOTIFY channel (wake-one.ts listens on it): a retry becomes due without a
 // notification, so the sweep sends one, and a waiting worker fetches the job at once.
-const BOSS_CHANNEL = sql`'pgboss_' || left(encode(sha224('pgboss'::bytea), 'hex'), 24)`
+const BOSS_CHANNEL = bossChannel()
 
 export interface HandedBack { queue: string, id: string }
 
