@@ -4,15 +4,14 @@
 // 0.77 ms unprepared, 0.14 ms prepared; queuing a job 1.6 ms vs 1.0 ms; and less database CPU
 // per API request, which on a small machine the API and the database share.
 // The texts are a bounded set (the app's queries and pg-boss's), so the per-connection cache is too.
-// Each session also uses a statement's generic plan (plan_cache_mode = force_generic_plan):
-// Postgres otherwise plans a statement with parameters afresh at every call for as long as it
-// prefers custom plans, which it kept doing for pg-boss's INSERT and completion and our todo read
-// (0.3-0.5 ms of planning each, per call, on the database's CPU). Measured: a calendar job's
-// latency p50 8.1 vs 9.0 ms and 8.0 vs 8.9 ms, generic vs not, in the same alternating rounds. The
-// app's statements have no parameter whose value should change a plan (ids, limits, filters).
-// Named statements live in one server session: behind a pooler that hands each transaction
-// another session (PgBouncer in transaction mode) they break, so DATABASE_PREPARED_STATEMENTS=false
-// makes the pools use pg's plain Client (see connection.ts).
+// pg-boss's pool also uses each statement's generic plan (GenericPlanClient, below): Postgres
+// otherwise plans a statement with parameters afresh at every call for as long as it prefers
+// custom plans, which it kept doing for pg-boss's INSERT and completions (0.3-0.5 ms of planning
+// each, per call, on the database's CPU: their bind step in the server log). Measured on a
+// calendar job's latency: p50 8.1 vs 9.0 ms and 8.0 vs 8.9 ms, generic plans for both pools vs
+// none, in the same alternating rounds. Not for kysely's pool: there the backlog drain fell from
+// 2,960 to 2,150 jobs/s with generic plans (one of the batch's statements plans better knowing its
+// arrays; which one was not looked into), and 3,250 jobs/s with them for pg-boss's pool only.
 import { createHash } from 'node:crypto'
 import pg from 'pg'
 
@@ -46,16 +45,6 @@ export class PreparingClient extends pg.Client {
   /** Texts whose first statement went stale on this connection, and the name used instead. */
   readonly #renamed = new Map<string, string>()
   #renames = 0
-
-  // pg runs a client's queries in order, so the setting is in place before the first one the
-  // pool's user sends.
-  override connect (): Promise<pg.Client>
-  override connect (callback: (error: Error) => void): void
-  override connect (callback?: (error: Error) => void): Promise<pg.Client> | void {
-    const generic = () => { super.query(GENERIC_PLANS, () => {}) }
-    if (callback) return super.connect((error: Error) => { if (!error) generic(); callback(error) })
-    return super.connect().then((client) => { generic(); return client })
-  }
 
   // pg's query() has many overloads; only (text[, values][, callback]) is prepared.
   override query (...args: any[]): any {
@@ -92,5 +81,21 @@ export class PreparingClient extends pg.Client {
         'and a retry of the transaction prepares the statement afresh)'
       callback(error, result)
     })
+  }
+}
+
+/**
+ * The same, with each statement's generic plan (plan_cache_mode = force_generic_plan): for pg-boss's
+ * pool, whose statements Postgres otherwise planned afresh at every call (see above).
+ */
+export class GenericPlanClient extends PreparingClient {
+  // pg runs a client's queries in order, so the setting is in place before the first one the
+  // pool's user sends.
+  override connect (): Promise<pg.Client>
+  override connect (callback: (error: Error) => void): void
+  override connect (callback?: (error: Error) => void): Promise<pg.Client> | void {
+    const generic = () => { super.query(GENERIC_PLANS, () => {}) }
+    if (callback) return super.connect((error: Error) => { if (!error) generic(); callback(error) })
+    return super.connect().then((client) => { generic(); return client })
   }
 }
