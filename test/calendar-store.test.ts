@@ -184,3 +184,19 @@ t.test('the hash leaves out DTSTAMP values only, wherever the text is cut', asyn
     t.same(hasher.digest(), calendarHash(text), `in pieces of ${size}`)
   }
 })
+
+t.test('chunks are compressed with lz4 where the server has it (migration 0011), and read back either way', async (t) => {
+  const lz4 = await sql`create temp table lz4_probe (v text compression lz4)`.execute(db).then(() => true, () => false)
+  const { rows } = await sql<{ method: string }>`
+    select attcompression::text as method from pg_attribute where attrelid = 'calendar_body_chunks'::regclass and attname = 'data'`.execute(db)
+  t.equal(rows[0]!.method, lz4 ? 'l' : '', lz4 ? 'lz4 on a server built with it' : 'the default (pglz) on a server without lz4')
+  const taskId = randomUUID()
+  await save(taskId, todos, 64 * 1024)
+  const info = await calendarInfo(db, taskId)
+  const { rows: methods } = await sql<{ method: string | null }>`
+    select distinct pg_column_compression(data) as method from calendar_body_chunks where body_id = ${info!.body_id}`.execute(db)
+  t.same(methods.map((m) => m.method), [lz4 ? 'lz4' : 'pglz'], 'the chunks just written')
+  let text = ''
+  for await (const chunk of calendarChunks(db, info!)) text += chunk
+  t.equal(text.length > 0 && text.startsWith('BEGIN:VCALENDAR'), true)
+})
