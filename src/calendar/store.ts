@@ -3,7 +3,8 @@
 // its text (body-hash.ts), and a task only points at a body, so a thousand identical requests
 // store one body and a thousand small rows. A body is split into chunks of about 1 MiB, so
 // writing and reading back a calendar of any size holds one chunk at a time; Postgres compresses
-// them (TOAST; lz4 where the server has it, migration 0011). A body goes when no task points at it any more (deleteUnusedBodies).
+// them (TOAST; lz4 where the server has it, migration 0011). A body goes when no task points at
+// it any more (deleteUnusedBodies).
 //
 // Concurrent writers of the same content: whoever stores a body first holds a transaction
 // advisory lock on its hash until commit, and the next one looks for the body only after taking

@@ -12,6 +12,9 @@
 // none, in the same alternating rounds. Not for kysely's pool: there the backlog drain fell from
 // 2,960 to 2,150 jobs/s with generic plans (one of the batch's statements plans better knowing its
 // arrays; which one was not looked into), and 3,250 jobs/s with them for pg-boss's pool only.
+// Named statements live in one server session: behind a pooler that hands each transaction
+// another session (PgBouncer in transaction mode) they break, so DATABASE_PREPARED_STATEMENTS=false
+// makes the pools use pg's plain Client (see connection.ts).
 import { createHash } from 'node:crypto'
 import pg from 'pg'
 
