@@ -61,17 +61,24 @@ export type App = ReturnType<typeof createServer>
 /** The app on a chosen, migrated database (src/startup.ts). */
 export async function buildApp (config: ReadyConfig, options: { logger?: Logger } = {}): Promise<App> {
   const app = createServer(config, options.logger)
-  await app.register(loadShedding, config.http)
-  await app.register(bodyTimeoutPlugin, config.http)
-  await app.register(metricsPlugin, { queues: [...calendarQueues(config), ...feedQueues(config.queue.listenNotify)].map((q) => q.name) })
-  await app.register(databasePlugin, config)
-  // Before the queue, so the liveness session closes after pg-boss has stopped its jobs.
-  await app.register(recoveryPlugin, config)
-  await app.register(queuePlugin, { config, queues: [...calendarQueues(config), ...feedQueues(config.queue.listenNotify)], settledChannel: ICAL_SETTLED_CHANNEL })
-  await app.register(todosPlugin)
-  await app.register(eventsPlugin)
-  await app.register(calendarPlugin, config)
-  await app.register(feedsPlugin, config)
-  await app.register(httpApi, config)
+  try {
+    await app.register(loadShedding, config.http)
+    await app.register(bodyTimeoutPlugin, config.http)
+    await app.register(metricsPlugin, { queues: [...calendarQueues(config), ...feedQueues(config.queue.listenNotify)].map((q) => q.name) })
+    await app.register(databasePlugin, config)
+    // Before the queue, so the liveness session closes after pg-boss has stopped its jobs.
+    await app.register(recoveryPlugin, config)
+    await app.register(queuePlugin, { config, queues: [...calendarQueues(config), ...feedQueues(config.queue.listenNotify)], settledChannel: ICAL_SETTLED_CHANNEL })
+    await app.register(todosPlugin)
+    await app.register(eventsPlugin)
+    await app.register(calendarPlugin, config)
+    await app.register(feedsPlugin, config)
+    await app.register(httpApi, config)
+  } catch (error) {
+    // What had started (the pool, the liveness session) closes with the plugins that opened it:
+    // left open, it kept the caller's process alive after the failure (CI's pgbouncer test hung).
+    await app.close().catch(() => {})
+    throw error
+  }
   return app
 }

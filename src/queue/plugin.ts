@@ -23,6 +23,12 @@ export interface QueuePluginOptions {
 
 export const queuePlugin = fp<QueuePluginOptions>(async (app, { config, queues, settledChannel }) => {
   const boss = await startBoss(config, app.log, 'api', queues)
+  // After the HTTP server closed (onClose runs in reverse order: before the pool closes):
+  // stop fetching jobs and give active ones time to finish. Added at once, so a failure below
+  // (buildApp then closes the app) stops pg-boss too.
+  app.addHook('onClose', async () => {
+    await boss.stop({ graceful: true, timeout: config.worker.shutdownTimeoutMs })
+  })
   // `?wait=` learns of settled jobs by LISTEN, or (no LISTEN, e.g. behind PgBouncer in transaction
   // mode) by polling: see job-settled-poller.ts.
   const jobSettled: JobSettledWaits = config.queue.listenNotify
@@ -33,9 +39,4 @@ export const queuePlugin = fp<QueuePluginOptions>(async (app, { config, queues, 
   // Before the server stops accepting: answer the requests waiting on ?wait= now, so closing
   // does not hang on them for up to 30 s.
   app.addHook('preClose', async () => { await jobSettled.close() })
-  // After the HTTP server closed (onClose runs in reverse order: before the pool closes):
-  // stop fetching jobs and give active ones time to finish.
-  app.addHook('onClose', async () => {
-    await boss.stop({ graceful: true, timeout: config.worker.shutdownTimeoutMs })
-  })
 }, { name: 'queue', dependencies: ['db'] })
