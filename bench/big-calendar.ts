@@ -38,16 +38,29 @@ export const bigCalendar: Benchmark = async ({ server, smoke, log }) => {
   const [{ events: expected }] = await sql(db.url, 'select count(*)::int as events from todos where deadline_at is not null')
 
   // The job in a worker as `npm run worker` runs it (TypeScript stripped as it loads), then as the
-  // image runs it (node dist/src/worker.js, built here with `npm run build`).
+  // image runs it (node dist/src/worker.js, built here with `npm run build`). Twice in each worker:
+  // a fresh worker's first job includes V8 warming up on the renderer (about a third of it); the
+  // second shows a worker that has run one before. One todo changes in between, so the second
+  // calendar is new text, stored in full, not shared with the first.
+  const oneJob = async () => {
+    const began = performance.now()
+    const { task_url: url } = await (await fetch(`${api.base}/todos/ical`, { method: 'POST' })).json() as { task_url: string }
+    const status = await (await fetch(`${url}?wait=30`)).json() as any
+    const postToSuccess = (performance.now() - began) / 1000
+    if (status.task_status !== 'SUCCESS' || status.result.events !== expected) throw new Error(`big job: ${JSON.stringify(status)}`)
+    return { status, postToSuccess, seconds: (Date.parse(status.finished_at) - Date.parse(status.started_at)) / 1000 }
+  }
   const runJob = async (script: string) => {
     const worker = startProcess(script, { DATABASE_URL: db.url })
     await worker.waitFor(/calendar worker ready/)
-    const { task_url: url } = await (await fetch(`${api.base}/todos/ical`, { method: 'POST' })).json() as { task_url: string }
-    const status = await (await fetch(`${url}?wait=30`)).json() as any
-    if (status.task_status !== 'SUCCESS' || status.result.events !== expected) throw new Error(`big job: ${JSON.stringify(status)}`)
+    const first = await oneJob()
     const peak = worker.peakRssMb()!
+    await sql(db.url, "update todos set title = left(title, 79) || '!' where id = (select min(id) from todos)")
+    const second = await oneJob()
+    // V8 keeps the heap it grew to: a worker that has run big jobs stays larger than after its first.
+    const peakAfterSecond = worker.peakRssMb()!
     await worker.stop()
-    return { status, seconds: (Date.parse(status.finished_at) - Date.parse(status.started_at)) / 1000, peak }
+    return { ...first, peak, second: { ...second, peak: peakAfterSecond } }
   }
   log(`big calendar: one job over ${count} todos (${expected} with deadlines), npm run worker`)
   const dev = await runJob('src/worker.ts')
@@ -97,7 +110,8 @@ export const bigCalendar: Benchmark = async ({ server, smoke, log }) => {
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`
   const results: Result[] = [
     { benchmark: `big calendar (${expected.toLocaleString('en-US')} events)`, metric: smoke ? 'job time (npm run worker)' : 'job time (built worker)', value: built.seconds, unit: 's', baseline: { label, value: baseline.seconds }, target: '<= 3', note: `npm run worker: ${dev.seconds.toFixed(2)} s` },
-    { benchmark: `big calendar (${expected.toLocaleString('en-US')} events)`, metric: smoke ? 'worker peak RSS (npm run worker)' : 'worker peak RSS (built worker)', value: built.peak, unit: 'MB', baseline: { label, value: baseline.peakRssMb }, target: '<= 300', note: `npm run worker: ${dev.peak.toFixed(0)} MB (TypeScript stripped at load adds about 25 MB)` },
+    { benchmark: `big calendar (${expected.toLocaleString('en-US')} events)`, metric: smoke ? 'second job, POST -> SUCCESS (npm run worker)' : 'second job, POST -> SUCCESS (built worker)', value: built.second.postToSuccess, unit: 's', target: '< 0.5 (issue 12)', note: `job time ${built.second.seconds.toFixed(2)} s; the first job POST -> SUCCESS ${built.postToSuccess.toFixed(2)} s; npm run worker, second job: ${dev.second.postToSuccess.toFixed(2)} s` },
+    { benchmark: `big calendar (${expected.toLocaleString('en-US')} events)`, metric: smoke ? 'worker peak RSS (npm run worker)' : 'worker peak RSS (built worker)', value: built.peak, unit: 'MB', baseline: { label, value: baseline.peakRssMb }, target: '<= 300', note: `first job; after a second job ${built.second.peak.toFixed(0)} MB; npm run worker: ${dev.peak.toFixed(0)} MB, then ${dev.second.peak.toFixed(0)} MB (TypeScript stripped at load adds about 25 MB)` },
     {
       benchmark: `big calendar (${expected.toLocaleString('en-US')} events)`,
       metric: 'download: API RSS growth',
