@@ -77,7 +77,7 @@ export async function buildApp (config: ReadyConfig, options: { logger?: Logger 
   } catch (error) {
     // What had started (the pool, the liveness session) closes with the plugins that opened it:
     // left open, it kept the caller's process alive after the failure (CI's pgbouncer test hung).
-    await app.close().catch(() => {})
+    await app.close().catch((err: unknown) => app.log.error({ err }, 'could not close what had started'))
     throw error
   }
   return app

@@ -16,7 +16,7 @@ t.test('a start-up that fails after the pool opened leaves no session on the dat
   t.teardown(() => direct.end())
   await direct.query('update pgboss.version set version = 1')
   const others = async () => (await direct.query<{ n: number }>(
-    'select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()')).rows[0]!.n
+    "select count(*)::int as n from pg_stat_activity where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid()")).rows[0]!.n
 
   const config = withDatabaseUrl(loadConfig({ LOG_LEVEL: 'silent', WORKER_LIVENESS: 'true' }), db.url)
   await t.rejects(buildApp(config), /Cannot migrate pg-boss schema from version 1/)
