@@ -39,7 +39,7 @@ export const bigCalendar: Benchmark = async ({ server, smoke, log }) => {
 
   // The job in a worker as `npm run worker` runs it (TypeScript stripped as it loads), then as the
   // image runs it (node dist/src/worker.js, built here with `npm run build`). Twice in each worker:
-  // a fresh worker's first job includes V8 warming up on the renderer (about a third of it); the
+  // a fresh worker's first job includes V8 warming up on the renderer (0.1-0.15 s of 0.6 here); the
   // second shows a worker that has run one before. One todo changes before every job, so each
   // calendar is new text, stored in full, never shared with one stored before.
   const oneJob = async () => {
