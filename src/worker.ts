@@ -9,6 +9,7 @@ import { loadConfigOrExit } from './config.ts'
 import { startFeedConsumers } from './feeds/consumers.ts'
 import { feedQueues } from './feeds/queue.ts'
 import { createDatabase, createPool } from './db/connection.ts'
+import { oneTripTransactions } from './db/one-trip.ts'
 import type { Database } from './db/schema.ts'
 import { startWorkerListener, type WorkerListener } from './health/worker-listener.ts'
 import { createLogger } from './logger.ts'
@@ -39,7 +40,8 @@ const stop = async () => {
 
 try {
   const { config: ready } = await openDatabase(config, logger, { embedded: 'join' })
-  db = createDatabase(createPool(ready.database, processName('worker')))
+  const pool = createPool(ready.database, processName('worker'))
+  db = createDatabase(pool)
   recovery = await startCrashRecovery(ready, db, logger, { worksJobs: true })
   boss = await startBoss(ready, logger, 'worker', [...calendarQueues(ready), ...feedQueues(ready.queue.listenNotify)])
   closeWithGrace({ delay: timeoutMs + 10_000, logger }, async ({ signal, err }) => {
@@ -47,7 +49,7 @@ try {
     else logger.info({ signal, timeoutMs }, 'stopping: no new jobs, finishing active ones')
     await stop()
   })
-  await startCalendarConsumers(boss, { db, config: ready, logger, metrics: new JobMetrics(metricsRegistry), liveness: recovery.liveness })
+  await startCalendarConsumers(boss, { db, oneTrip: oneTripTransactions(pool), config: ready, logger, metrics: new JobMetrics(metricsRegistry), liveness: recovery.liveness })
   await startFeedConsumers(boss, { db, config: ready, logger })
   if (config.worker.httpPort !== undefined) {
     listener = await startWorkerListener({ host: config.http.host, port: config.worker.httpPort, db, boss, logger, metrics: metricsRegistry })

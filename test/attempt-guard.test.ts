@@ -14,13 +14,13 @@ import { completeInTransaction } from '../src/queue/complete-in-transaction.ts'
 import { sweepOrphanedJobs } from '../src/queue/sweep.ts'
 import { startTestQueue } from './helpers/queue.ts'
 
-const { config, db, boss } = await startTestQueue(t, 'worker')
+const { config, db, oneTrip, boss } = await startTestQueue(t, 'worker')
 const logger = createLogger('silent')
 const handlers = {
   // Stored under the attempt lock; pg-boss's work() would complete the job afterwards.
   locked: icalJobHandler({ db, config, logger }),
   // A job stored on its own is completed in its storing transaction, fenced by pg-boss's complete().
-  completing: icalJobHandler({ db, config, logger, complete: completeInTransaction<IcalJobOutput>(boss, ICAL_QUEUE) })
+  completing: icalJobHandler({ db, config, logger, completing: { complete: completeInTransaction<IcalJobOutput>(boss, ICAL_QUEUE), transaction: oneTrip } })
 }
 
 // Enough todos that the unfiltered calendar is built on its own (streamed); a few completed.

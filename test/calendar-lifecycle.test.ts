@@ -6,6 +6,7 @@ import { sql } from 'kysely'
 import { startCalendarConsumers } from '../src/calendar/consumers.ts'
 import { loadConfig, withDatabaseUrl } from '../src/config.ts'
 import { createDatabase, createPool } from '../src/db/connection.ts'
+import { oneTripTransactions } from '../src/db/one-trip.ts'
 import { createLogger } from '../src/logger.ts'
 import { JobMetrics } from '../src/metrics/job-metrics.ts'
 import { createMetricsRegistry } from '../src/metrics/registry.ts'
@@ -25,9 +26,10 @@ await app.inject({ method: 'POST', url: '/api/v1/todos', payload: { title: 'lect
 async function startWorker (t: Test, env: NodeJS.ProcessEnv = {}) {
   const config = withDatabaseUrl(loadConfig({ LOG_LEVEL: 'silent', ...env }), database.url)
   const logger = createLogger('silent')
-  const db = createDatabase(createPool(config.database, 'test-worker'))
+  const pool = createPool(config.database, 'test-worker')
+  const db = createDatabase(pool)
   const boss = await startBoss(config, logger, 'worker', calendarQueues(config))
-  await startCalendarConsumers(boss, { db, config, logger, metrics: new JobMetrics(createMetricsRegistry()) })
+  await startCalendarConsumers(boss, { db, oneTrip: oneTripTransactions(pool), config, logger, metrics: new JobMetrics(createMetricsRegistry()) })
   let stopped = false
   const stop = async () => {
     if (stopped) return

@@ -4,12 +4,12 @@
 // Migration 0010: a transaction that stores a calendar AND completes its job waits for the disk.
 // Read inside each transaction, before it ends: synchronous_commit is what its commit will use.
 import t from 'tap'
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import pg from 'pg'
 import type { Db } from 'pg-boss'
 import { ICAL_QUEUE } from '../src/calendar/queue.ts'
-import { saveSmallCalendars } from '../src/calendar/store.ts'
-import { completeInTransaction } from '../src/queue/complete-in-transaction.ts'
+import { saveSmallCalendars, smallCalendarStatements } from '../src/calendar/store.ts'
+import { completedHere, completeInTransaction } from '../src/queue/complete-in-transaction.ts'
 import { buildTestApp } from './helpers/app.ts'
 
 const { app, database } = await buildTestApp(t, { WORKER_MODE: 'off' })
@@ -60,14 +60,21 @@ t.test('storing a calendar and completing its job in one transaction waits for t
     const id = await app.boss.send(ICAL_QUEUE, { filters: {} }) as string
     const [job] = await app.boss.fetch(ICAL_QUEUE)
     t.equal(job?.id, id)
-    const mode = await app.db.transaction().execute(async (trx) => {
-      const store = () => saveSmallCalendars(trx, [{ taskId: id, text, events: 0 }])
-      if (completeFirst) t.ok(await complete(trx, job!, { events: 0, bytes: 0 }), 'completed')
-      await store()
-      if (!completeFirst) t.ok(await complete(trx, job!, { events: 0, bytes: 0 }), 'completed')
-      return (await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(trx)).rows[0]!.synchronous_commit
+    // As the worker sends them (completed first, the store naming the task by completedHere), and
+    // the other way round, with the task named plainly.
+    const { committed, value } = await app.workOneTrip(async (send) => {
+      const store = (taskId: RawBuilder<string>) => {
+        for (const s of smallCalendarStatements(app.db, { text, events: 0 }, taskId)) send(s.sql, s.parameters)
+      }
+      if (!completeFirst) store(sql<string>`${id}::uuid`)
+      const completion = complete(send, job!, { events: 0, bytes: 0 })
+      await completion.sent
+      if (completeFirst) store(completedHere(ICAL_QUEUE, id))
+      return { completed: completion.completed, mode: send('show synchronous_commit') }
     })
-    t.equal(mode, 'on', completeFirst ? 'completed, then stored' : 'stored, then completed')
+    t.ok(committed, 'committed')
+    t.ok(await value.completed, 'completed')
+    t.equal((await value.mode).rows[0].synchronous_commit, 'on', completeFirst ? 'completed, then stored' : 'stored, then completed')
   }
   const alone = await app.db.transaction().execute(async (trx) => {
     await saveSmallCalendars(trx, [{ taskId: '00000000-0000-4000-8000-000000000010', text, events: 0 }])

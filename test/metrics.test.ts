@@ -7,6 +7,7 @@ import t, { type Test } from 'tap'
 import { startCalendarConsumers } from '../src/calendar/consumers.ts'
 import { loadConfig, withDatabaseUrl } from '../src/config.ts'
 import { createDatabase, createPool } from '../src/db/connection.ts'
+import { oneTripTransactions } from '../src/db/one-trip.ts'
 import { JobMetrics } from '../src/metrics/job-metrics.ts'
 import { createMetricsRegistry, metricsRoute } from '../src/metrics/registry.ts'
 import { startBoss } from '../src/queue/boss.ts'
@@ -33,10 +34,11 @@ async function startWorker (t: Test, workerEnv: NodeJS.ProcessEnv = {}) {
   const registry = createMetricsRegistry()
   const listener = Fastify()
   metricsRoute(listener, registry)
-  const db = createDatabase(createPool(config.database, 'test-worker'))
+  const pool = createPool(config.database, 'test-worker')
+  const db = createDatabase(pool)
   const boss = await startBoss(config, logger, 'worker', calendarQueues(config))
   const before = await scrape(listener)
-  await startCalendarConsumers(boss, { db, config, logger, metrics: new JobMetrics(registry) })
+  await startCalendarConsumers(boss, { db, oneTrip: oneTripTransactions(pool), config, logger, metrics: new JobMetrics(registry) })
   t.teardown(async () => {
     await boss.stop({ graceful: true, timeout: 5000 })
     await db.destroy()

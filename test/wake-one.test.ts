@@ -7,6 +7,7 @@ import { startCalendarConsumers } from '../src/calendar/consumers.ts'
 import { calendarQueues, ICAL_QUEUE, type IcalJobData } from '../src/calendar/queue.ts'
 import { loadConfig, withDatabaseUrl } from '../src/config.ts'
 import { createDatabase, createPool } from '../src/db/connection.ts'
+import { oneTripTransactions } from '../src/db/one-trip.ts'
 import { createLogger } from '../src/logger.ts'
 import { JobMetrics } from '../src/metrics/job-metrics.ts'
 import { createMetricsRegistry } from '../src/metrics/registry.ts'
@@ -54,10 +55,11 @@ t.test('one NOTIFY for more jobs than a batch: a loop whose batch came back full
   const env = { LOG_LEVEL: 'silent', WORKER_BATCH_SIZE: '2', WORKER_CONCURRENCY: '2', WORKER_POLL_SECONDS: '600', ICAL_DELAY_MS: '2000' }
   const config = withDatabaseUrl(loadConfig(env), database.url)
   const logger = createLogger('silent')
-  const db = createDatabase(createPool(config.database, 'wake-one-test'))
+  const pool = createPool(config.database, 'wake-one-test')
+  const db = createDatabase(pool)
   const worker = await startBoss(config, logger, 'worker', calendarQueues(config))
   t.teardown(async () => { await worker.stop({ graceful: false }); await db.destroy() })
-  await startCalendarConsumers(worker, { db, config, logger, metrics: new JobMetrics(createMetricsRegistry()) })
+  await startCalendarConsumers(worker, { db, oneTrip: oneTripTransactions(pool), config, logger, metrics: new JobMetrics(createMetricsRegistry()) })
   const loopsOf = () => worker.getWipData().filter((w) => w.name === ICAL_QUEUE)
   await waitFor(() => loopsOf().length === 2 && loopsOf().every((w) => w.lastFetchedOn !== null), 'both loops fetched once at start', { timeoutMs: 10_000 })
 

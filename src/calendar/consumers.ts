@@ -5,6 +5,7 @@
 import type { PgBoss } from 'pg-boss'
 import type { JobMetrics } from '../metrics/job-metrics.ts'
 import { claimingHandler } from '../queue/claims.ts'
+import type { OneTripTransaction } from '../db/one-trip.ts'
 import { completeInTransaction } from '../queue/complete-in-transaction.ts'
 import { wakeOneWorker } from '../queue/wake-one.ts'
 import type { WorkerLiveness } from '../queue/liveness.ts'
@@ -13,7 +14,9 @@ import { icalJobHandler, type IcalJobDeps } from './job.ts'
 import { deleteCalendarsOlderThan } from './store.ts'
 import { deleteExpiredEvents } from './task-history.ts'
 
-export interface CalendarConsumerDeps extends Omit<IcalJobDeps, 'complete'> {
+export interface CalendarConsumerDeps extends Omit<IcalJobDeps, 'completing'> {
+  /** transactions sent as one round trip, on this process's work pool (a job stored on its own) */
+  oneTrip: OneTripTransaction
   /** where this process counts the attempts it runs */
   metrics: JobMetrics
   /** this process's liveness session: its jobs are handed back at once if it dies (WORKER_LIVENESS) */
@@ -23,8 +26,8 @@ export interface CalendarConsumerDeps extends Omit<IcalJobDeps, 'complete'> {
 export async function startCalendarConsumers (boss: PgBoss, deps: CalendarConsumerDeps): Promise<void> {
   const { worker, jobs } = deps.config
   // A job stored on its own is completed in its storing transaction (job.ts), by pg-boss's complete().
-  const complete = completeInTransaction<IcalJobOutput>(boss, ICAL_QUEUE)
-  const handler = deps.metrics.instrument(ICAL_QUEUE, worker.concurrency, claimingHandler(deps, ICAL_QUEUE, icalJobHandler({ ...deps, complete })))
+  const completing = { complete: completeInTransaction<IcalJobOutput>(boss, ICAL_QUEUE), transaction: deps.oneTrip }
+  const handler = deps.metrics.instrument(ICAL_QUEUE, worker.concurrency, claimingHandler(deps, ICAL_QUEUE, icalJobHandler({ ...deps, completing })))
   // A full batch: more may be waiting that one NOTIFY announced, so another loop is woken to share them.
   const recruiting: typeof handler = (jobs) => {
     if (jobs.length >= worker.batchSize) wakeOneWorker(boss, ICAL_QUEUE)

@@ -13,12 +13,13 @@ import type { Job, JobResult, JobWithMetadata } from 'pg-boss'
 import type { ReadyConfig } from '../config.ts'
 import type { Database } from '../db/schema.ts'
 import type { BaseLogger } from '../logger.ts'
+import type { OneTripTransaction } from '../db/one-trip.ts'
 import { lockCurrentAttempts, StaleAttemptError } from '../queue/attempt-guard.ts'
-import type { CompleteInTransaction } from '../queue/complete-in-transaction.ts'
+import { completedHere, type CompleteInTransaction } from '../queue/complete-in-transaction.ts'
 import { ICAL_QUEUE, IcalJobDataSchema, type IcalJobData, type IcalJobOutput } from './queue.ts'
 import { calendarTodoPages, calendarTodosFirstPages, type CalendarTodo } from '../todos/repository.ts'
 import { renderCalendar, renderCalendarText, type CalendarOptions } from './ical.ts'
-import { deleteCalendars, saveCalendar, saveSmallCalendars } from './store.ts'
+import { deleteCalendars, saveCalendar, saveSmallCalendars, smallCalendarStatements } from './store.ts'
 
 /** A logger that can make a child per job (pino's and Fastify's can). */
 export type JobLogger = BaseLogger & { level: string, child (bindings: Record<string, unknown>): BaseLogger }
@@ -27,8 +28,11 @@ export interface IcalJobDeps {
   db: Kysely<Database>
   config: ReadyConfig
   logger: JobLogger
-  /** pg-boss's completion inside a transaction of ours (complete-in-transaction.ts) */
-  complete?: CompleteInTransaction<IcalJobOutput> | undefined
+  /**
+   * A job stored on its own (an idle queue, where latency counts) is completed in the transaction
+   * that stores its calendar, sent as one round trip (complete-in-transaction.ts, db/one-trip.ts).
+   */
+  completing?: Completing | undefined
   /**
    * Told before a job's storing transaction, which completes it, commits; the function it answers
    * is called once that is over, with the job as the job table now holds it, or with nothing if
@@ -38,6 +42,7 @@ export interface IcalJobDeps {
 }
 
 type IcalJob = Job<IcalJobData>
+interface Completing { complete: CompleteInTransaction<IcalJobOutput>, transaction: OneTripTransaction }
 /** A job as fetched with its metadata (includeMetadata), as the job table holds it once completed. */
 export type CompletedIcalJob = JobWithMetadata<IcalJobData> & { state: 'completed', output: IcalJobOutput, completedOn: Date }
 
@@ -171,8 +176,8 @@ async function buildTogether (deps: IcalJobDeps, groups: IcalJob[][], limit: num
   // Jobs cancelled meanwhile store nothing (their results are ignored).
   const wanted = calendars.filter((c) => !c.job.signal.aborted)
   const [only] = wanted
-  if (only && wanted.length === 1 && deps.complete) {
-    await storeAndComplete(deps, deps.complete, only, built)
+  if (only && wanted.length === 1 && deps.completing) {
+    await storeAndComplete(deps, deps.completing, only, built)
   } else if (wanted.length > 0) {
     const stored = await db.transaction().execute(async (trx) => {
       // Only attempts still current store (a job handed to another attempt must not: attempt-guard.ts).
@@ -193,28 +198,33 @@ const calendarRow = (c: Calendar) => ({ taskId: c.job.id, text: c.text, events: 
 const outputOf = (c: Calendar): IcalJobOutput => ({ events: c.events, bytes: Buffer.byteLength(c.text) })
 
 /**
- * One job's calendar stored and its job completed in one transaction (BEGIN, insert, complete,
- * COMMIT): the completion's attempt fence replaces the lock the batch path takes. A stale attempt
- * completes nothing and rolls back; then nothing is reported, and the job fails as cancelled.
+ * One job's calendar stored and its job completed in one transaction, sent as one round trip
+ * (BEGIN, complete, store, COMMIT: src/db/one-trip.ts): the completion's attempt fence replaces
+ * the lock the batch path takes. The store names the task by completedHere(), so a stale attempt
+ * (which completes nothing) fails its store, and the transaction rolls back; then nothing is
+ * reported, and the job fails as cancelled.
  */
-async function storeAndComplete (deps: IcalJobDeps, complete: CompleteInTransaction<IcalJobOutput>, calendar: Calendar, built: Built): Promise<void> {
+async function storeAndComplete (deps: IcalJobDeps, completing: Completing, calendar: Calendar, built: Built): Promise<void> {
   const { job } = calendar
   const output = outputOf(calendar)
-  let handOver: ((job?: CompletedIcalJob) => void) | undefined
+  const statements = smallCalendarStatements(deps.db, calendar, completedHere(ICAL_QUEUE, job.id), { replace: job.retryCount > 0 })
+  // From here the job's settled NOTIFY may come (with the commit) before the commit's answer.
+  const handOver = deps.settlingHere?.(job.id)
   let completed: CompletedIcalJob | undefined
   try {
-    const completedOn = await deps.db.transaction().execute(async (trx) => {
-      if (job.retryCount > 0) await deleteCalendars(trx, [job.id])
-      const storedAt = await saveSmallCalendars(trx, [calendarRow(calendar)])
-      // From here the job's settled NOTIFY may come (with this commit) before the commit's answer.
-      handOver = deps.settlingHere?.(job.id)
-      if (!(await complete(trx, job, output))) throw new StaleAttemptError()
-      return storedAt // the transaction's now(): pg-boss's completed_on too
-    }).catch((error: unknown) => {
-      if (error instanceof StaleAttemptError) return undefined
-      throw error
+    const { committed, value } = await completing.transaction(async (send) => {
+      const completion = completing.complete(send, job, output)
+      await completion.sent
+      return { completion, answers: statements.map((s) => send(s.sql, s.parameters)) }
     })
-    if (completedOn === undefined) return
+    const done = await value.completion.completed
+    if (!committed) {
+      if (!done) return // a stale attempt: nothing stored, nothing completed
+      for (const answer of value.answers) await answer // the first that failed says why (it throws)
+      throw new Error('the calendar\'s store and completion rolled back')
+    }
+    const stored = await value.answers.at(-1)!
+    const { stored_at: completedOn } = stored.rows[0] as { stored_at: Date } // the transaction's now(): pg-boss's completed_on too
     built(job, output)
     if (hasMetadata(job)) completed = { ...job, state: 'completed', output, completedOn }
   } finally {

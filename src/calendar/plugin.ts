@@ -20,7 +20,7 @@ export const calendarPlugin = fp<ReadyConfig>(async (app, config) => {
   if (config.worker.mode === 'inline') {
     // The inline worker wakes this process's waiters itself when it completes a job.
     const settled = app.jobSettled
-    await startCalendarConsumers(app.boss, { db: app.workDb, config, logger: app.log.child({ worker: 'inline' }), metrics, settlingHere: (id) => settled.settlingHere(id), liveness: app.liveness })
+    await startCalendarConsumers(app.boss, { db: app.workDb, oneTrip: app.workOneTrip, config, logger: app.log.child({ worker: 'inline' }), metrics, settlingHere: (id) => settled.settlingHere(id), liveness: app.liveness })
     app.log.info({ concurrency: config.worker.concurrency, batchSize: config.worker.batchSize }, 'calendar worker running in the API process')
   }
 }, { name: 'calendar', dependencies: ['db', 'queue', 'metrics', 'recovery'] })

@@ -12,7 +12,7 @@
 // calendar is written in a REPEATABLE READ snapshot taken before it was rendered, which cannot
 // see a body committed since: two identical large calendars finished at the same moment are both
 // kept (at most one per concurrent worker slot), and later ones share the first.
-import { sql, type Kysely, type Transaction } from 'kysely'
+import { sql, type CompiledQuery, type Kysely, type RawBuilder, type Transaction } from 'kysely'
 import type { Database, Queryable } from '../db/schema.ts'
 import { calendarHasher, calendarHash } from './body-hash.ts'
 
@@ -183,6 +183,41 @@ async function storeBodies (
       .values(missing.map((b) => ({ body_id: stored.get(b.sha256.toString('hex'))!, seq: 0, data: b.text }))))
     .insertInto('calendars').values(rows).returning(storedAt).executeTakeFirstOrThrow()
   return inserted.stored_at
+}
+
+/**
+ * One small calendar stored for a task, as statements that need no answer from each other, to be
+ * sent in one round trip inside the caller's transaction (src/db/one-trip.ts): take the lock on its
+ * hash, then, in one statement (whose snapshot is taken after the lock, so it sees a body stored by
+ * the holder before), store the body unless one with that hash is there, and point the task at the
+ * body. `taskId` may be an expression that is null when the task must not be stored: the insert
+ * then fails, and the transaction with it. Its answer: the transaction's now(), as `stored_at`.
+ */
+export function smallCalendarStatements (
+  db: Kysely<Database>,
+  calendar: { text: string, events: number },
+  taskId: RawBuilder<string>,
+  { replace = false } = {}
+): CompiledQuery[] {
+  const sha256 = calendarHash(calendar.text)
+  const statements: CompiledQuery[] = []
+  // A retried job replaces what an earlier attempt stored.
+  if (replace) statements.push(sql`delete from calendars where task_id = ${taskId}`.compile(db))
+  statements.push(sql`select pg_advisory_xact_lock(${BODY_LOCK_SPACE}::int, ${lockKey(sha256)}::int)`.compile(db))
+  statements.push(sql`
+    with found as (
+      select id from calendar_bodies where sha256 = ${sha256} order by id limit 1
+    ), created as (
+      insert into calendar_bodies (sha256, event_count, byte_length, chunk_count)
+      select ${sha256}, ${calendar.events}, ${Buffer.byteLength(calendar.text)}, 1 where not exists (select from found)
+      returning id
+    ), chunk as (
+      insert into calendar_body_chunks (body_id, seq, data) select id, 0, ${calendar.text} from created
+    )
+    insert into calendars (task_id, body_id)
+    values (${taskId}, coalesce((select id from found), (select id from created)))
+    returning now() as stored_at`.compile(db))
+  return statements
 }
 
 /** Remove what earlier attempts of these (retried) jobs stored; a body no task uses any more goes at the next cleanup. */

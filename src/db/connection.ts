@@ -59,7 +59,10 @@ export function createPool (database: PoolSettings, applicationName: string): pg
     max: database.poolMax,
     connectionTimeoutMillis: 5000, // fail fast (503) rather than hang when the database is away
     types,
-    Client: clientClass(database)
+    Client: clientClass(database),
+    // Statements sent without waiting for the one before go out at once (one-trip.ts). kysely
+    // sends one at a time, for which pipeline mode changes nothing.
+    pipeline: true
   })
   // A lost connection (database restart, network cut) must not crash the process. pg reports it
   // as an 'error' event on the client: the pool listens while the client is idle, nobody while

@@ -1,22 +1,48 @@
 // Completing a job inside the transaction that stores its result: one commit makes the result and
 // the SUCCESS visible together (and durable together: migration 0010), one commit instead of two.
-// pg-boss's complete() is fenced to the attempt that was fetched, so it is the attempt guard as
-// well (attempt-guard.ts): a stale attempt completes nothing, and its transaction rolls back.
+// The statements go out as one round trip (src/db/one-trip.ts), so the transaction cannot wait for
+// the completion's answer before it stores: the store names its job by completedHere(), which is
+// the job's id only when this transaction completed it. pg-boss's complete() is fenced to the
+// attempt that was fetched, so a stale attempt completes nothing (attempt-guard.ts), its store
+// then fails, and the whole transaction rolls back.
 // pg-boss settles the job again after the handler; that statement is fenced to the active attempt
 // and changes nothing.
-import { CompiledQuery, type Transaction } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { PgBoss } from 'pg-boss'
-import type { Database } from '../db/schema.ts'
+import type { Send } from '../db/one-trip.ts'
 
-/** Completes the job in `trx`; false when its attempt is no longer the active one (nothing changed). */
+export interface Completion {
+  /** resolves once pg-boss's statement has been sent (or rejects if it never will be) */
+  sent: Promise<void>
+  /** whether it completed the job: false when its attempt was no longer the active one */
+  completed: Promise<boolean>
+}
+
 export type CompleteInTransaction<O extends object> =
-  (trx: Transaction<Database>, job: { id: string, retryCount: number }, output: O) => Promise<boolean>
+  (send: Send, job: { id: string, retryCount: number }, output: O) => Completion
 
 export function completeInTransaction<O extends object> (boss: PgBoss, queue: string): CompleteInTransaction<O> {
-  return async (trx, job, output) => {
-    const db = { executeSql: (text: string, values: unknown[] = []) => trx.executeQuery(CompiledQuery.raw(text, values)) }
+  return (send, job, output) => {
+    // pg-boss looks up its queue (cached) before it sends: the caller's next statements must wait
+    // until it has, so that they run after it.
+    const { promise: sent, resolve } = Promise.withResolvers<void>()
+    const executeSql = (text: string, values: unknown[] = []) => {
+      const answer = send(text, values)
+      resolve()
+      return answer
+    }
     // pg-boss reports how many rows it changed (its typings do not show it yet).
-    const { affected } = await boss.complete(queue, job, output, { db }) as { affected?: number }
-    return affected === 1
+    const completed = (boss.complete(queue, job, output, { db: { executeSql } }) as Promise<{ affected?: number }>)
+      .then(({ affected }) => affected === 1)
+    completed.catch(() => {}) // read by the caller, unless its transaction failed first
+    return { sent: Promise.race([sent, completed.then(() => {})]), completed }
   }
+}
+
+/**
+ * The job's id if this transaction has completed it (its row holds this transaction's id as the
+ * writer: xmin), else null: an insert of a row that references the job by it fails, not null.
+ */
+export function completedHere (queue: string, id: string): RawBuilder<string> {
+  return sql<string>`(select j.id from pgboss.job j where j.name = ${queue} and j.id = ${id} and j.xmin = pg_current_xact_id()::xid)`
 }
