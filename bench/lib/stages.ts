@@ -1,6 +1,7 @@
 // Where the time of one job goes: the events bench/lib/stage-probe.ts recorded in the server,
 // cut into the stages of the job's path (POST -> INSERT -> worker fetch -> todo read (and the
-// claim beside it) -> render -> one transaction that stores and completes -> waiter handed the
+// claim beside it) -> render -> one transaction that completes and stores, sent as one round
+// trip (src/db/one-trip.ts) -> waiter handed the
 // job -> response), with the statements and commits it took. Statements are recognised by their text (ours and pg-boss's).
 import type { ProbeEvent } from './stage-probe.ts'
 
@@ -65,7 +66,8 @@ function pathOf (events: ProbeEvent[], all: Query[], job: ClientMarks): Path {
   const complete = first('complete')
   const store = first('store')
   const storeBegin = store && queries.filter((q) => q.kind === 'begin' && q.conn === store.conn && q.start <= store.start).at(-1)
-  const storeCommit = store && queries.find((q) => q.kind === 'commit' && q.conn === store.conn && q.start >= store.end)
+  // (Sent right behind the store, before its answer: the transaction goes as one round trip.)
+  const storeCommit = store && queries.find((q) => q.kind === 'commit' && q.conn === store.conn && q.start >= store.start)
   const notice = events.find((e) => e.kind === 'notification' && e.detail === 'taskoverflow_job_settled' && inWindow(e.t))
   return {
     arrived: post?.t,
