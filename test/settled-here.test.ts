@@ -72,3 +72,34 @@ t.test('a request that names the task in upper case is woken too', async (t) => 
   await request
   t.equal(answer.task_status, 'SUCCESS')
 })
+
+// A request for a task that this process queued, and that has not settled since, waits without
+// reading it first (it could only find it unfinished); news of the settle ends that.
+t.test('a task queued here: a request waits for it without reading first, and is woken when it completes elsewhere', async (t) => {
+  const gate = await closeTodosGate(database.url)
+  t.teardown(() => gate.open())
+  const { task_id: id } = await createTask(apiOnly) // queued by the API without a worker
+  t.ok(apiOnly.jobSettled.knownUnsettled(id), 'known unsettled where it was queued')
+  t.notOk(worker.jobSettled.knownUnsettled(id), 'not in another process')
+  await waitForStatus(apiOnly, id, 'STARTED') // the other process's worker runs it
+  let answer: any
+  const before = apiOnly.jobSettled.waiting
+  const request = statusOf(apiOnly, id, '?wait=30').then((res) => { answer = res.json() })
+  await waitFor(() => apiOnly.jobSettled.waiting === before + 1, 'the request waits for its task', { timeoutMs: 5000 })
+  await gate.open()
+  await waitFor(() => answer !== undefined, 'answered when the task completed, not after 30 s', { timeoutMs: 10_000 })
+  await request
+  t.equal(answer.task_status, 'SUCCESS')
+  t.notOk(apiOnly.jobSettled.knownUnsettled(id), 'no longer once it settled')
+})
+
+t.test('a task queued here that completed before the request came is answered at once', async (t) => {
+  const { task_id: id } = await createTask(apiOnly)
+  // Its NOTIFY has reached this process: the request must read it, not wait for news already past.
+  await waitFor(() => !apiOnly.jobSettled.knownUnsettled(id), 'the settle was heard', { timeoutMs: 10_000 })
+  let answer: any
+  const request = statusOf(apiOnly, id, '?wait=30').then((res) => { answer = res.json() })
+  await waitFor(() => answer !== undefined, 'answered at once, not after 30 s', { timeoutMs: 5000 })
+  await request
+  t.equal(answer.task_status, 'SUCCESS')
+})

@@ -1,5 +1,6 @@
 // Calendar tasks as the API offers them: queue, find, wait for, cancel, retry and download. The
 // routes translate the outcomes into HTTP; everything that talks to pg-boss and the store is here.
+import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import type { JobMetrics } from '../metrics/job-metrics.ts'
@@ -44,24 +45,43 @@ export function calendarTasks ({ boss, db, settled, submitter, metrics }: Calend
     find,
 
     /** Queue a calendar; resolves to the task id once the job is committed. */
-    queue: (filters: TodoFilters): Promise<string> => submitter.submit({ filters }),
+    async queue (filters: TodoFilters): Promise<string> {
+      const id = randomUUID()
+      settled.expect(id) // before the job exists: any news of its settle comes after this
+      try {
+        return await submitter.submit({ filters }, id)
+      } catch (error) {
+        settled.forget(id)
+        throw error
+      }
+    },
 
     /**
      * The job once it is finished, or as it is when `timeoutMs` has passed or `gone` aborts (the
      * client hung up). Woken by the database when the job settles; a wake-up for another reason
      * (the listener reconnected) just means: look again. Woken by this process's own worker, which
-     * hands over the job as it committed it, there is nothing to read again.
+     * hands over the job as it committed it, there is nothing to read again. A job queued by this
+     * process that has not settled since (settled.knownUnsettled) is not read before the first
+     * wait: it could only be found unfinished, and that read was one more statement on every
+     * job's path.
      */
     async waitUntilFinished (taskId: string, timeoutMs: number, gone: AbortSignal): Promise<IcalJob | undefined> {
       // Waiters are keyed by the id as the database writes it (lower case), whatever the URL said.
       const id = taskId.toLowerCase()
       const deadline = Date.now() + timeoutMs
+      let unread = settled.knownUnsettled(id)
       for (;;) {
         const remaining = deadline - Date.now()
         const wait = remaining > 0 && !gone.aborted && settled.listening
         const done = new AbortController()
         // Listen before reading, so a job finishing in between still wakes us.
         const settledNow = wait ? settled.settled(id, { timeoutMs: remaining, signal: AbortSignal.any([gone, done.signal]) }) : undefined
+        if (settledNow && unread) {
+          unread = false
+          const handed = await settledNow
+          if (isFinishedJob(handed, id)) return handed
+          continue // woken by news of it, or the time is up: read it
+        }
         const job = await find(id)
         if (!settledNow || !job || isFinished(taskStatusOf(job))) {
           done.abort()

@@ -50,4 +50,18 @@ export class JobSettledListener implements JobSettledWaits {
   settlingHere (id: string): (job?: unknown) => void {
     return this.#waiters.settlingHere(id)
   }
+
+  // Every settle NOTIFYs, so a job queued here with no NOTIFY since is not settled (or settled so
+  // recently that its NOTIFY is on its way, and will wake the waiter).
+  expect (id: string): void {
+    if (this.listening) this.#waiters.expect(id)
+  }
+
+  forget (id: string): void {
+    this.#waiters.forget(id)
+  }
+
+  knownUnsettled (id: string): boolean {
+    return this.listening && this.#waiters.knownUnsettled(id)
+  }
 }

@@ -30,14 +30,42 @@ export interface JobSettledWaits {
    * commit failed) telling them to look again. Call it exactly once, whatever happens.
    */
   settlingHere (id: string): (job?: unknown) => void
+  /**
+   * This process is about to queue the job (before its INSERT is sent: any news of it comes
+   * after). Until news of its settle arrives, knownUnsettled(id) says so, and a request waiting
+   * for it need not read it first: it could only find it unfinished. forget(): it was not queued.
+   */
+  expect (id: string): void
+  forget (id: string): void
+  /** True only while that is known for sure (a LISTEN that has not broken since; a poller never knows). */
+  knownUnsettled (id: string): boolean
   close (): Promise<void>
 }
+
+/** Jobs remembered as queued here and not settled; the oldest are dropped beyond this (they are read again). */
+export const EXPECTED_MAX = 10_000
 
 export class SettledWaiters {
   readonly #waiters = new Map<string, Set<(settled?: unknown) => void>>()
   /** jobs whose settle this process is committing, and how many times (see settlingHere) */
   readonly #settlingHere = new Map<string, number>()
+  /** jobs queued here with no news of their settle yet, oldest first (see JobSettledWaits.expect) */
+  readonly #expected = new Set<string>()
   #open = true
+
+  expect (id: string): void {
+    if (!this.#open) return
+    this.#expected.add(id)
+    if (this.#expected.size > EXPECTED_MAX) this.#expected.delete(this.#expected.values().next().value!)
+  }
+
+  forget (id: string): void {
+    this.#expected.delete(id)
+  }
+
+  knownUnsettled (id: string): boolean {
+    return this.#expected.has(id)
+  }
 
   wait (id: string, { timeoutMs, signal }: SettledWaitOptions): Promise<unknown> {
     return new Promise((resolve) => {
@@ -75,6 +103,7 @@ export class SettledWaiters {
 
   /** News that the job settled, from the database: wakes its waiters to look again. */
   wake (id: string): void {
+    this.#expected.delete(id)
     if (!this.#settlingHere.has(id)) this.#wakeWith(id, undefined)
   }
 
@@ -88,6 +117,7 @@ export class SettledWaiters {
       const left = this.#settlingHere.get(id)! - 1
       if (left > 0) this.#settlingHere.set(id, left)
       else this.#settlingHere.delete(id)
+      this.#expected.delete(id) // settled, or (without a job) to be looked at again
       this.#wakeWith(id, job)
     }
   }
@@ -96,8 +126,9 @@ export class SettledWaiters {
     for (const done of [...(this.#waiters.get(id) ?? [])]) done(settled)
   }
 
-  /** Everyone looks again (a reconnect: news may have been missed). */
+  /** Everyone looks again (a reconnect: news may have been missed, so nothing is known unsettled now). */
   wakeAll (): void {
+    this.#expected.clear()
     for (const id of this.ids) this.#wakeWith(id, undefined)
   }
 

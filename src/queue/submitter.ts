@@ -26,9 +26,8 @@ export class JobSubmitter<T extends object> {
     this.#maxBatch = maxBatch
   }
 
-  /** Queue a job; resolves to its id once it is committed. */
-  submit (data: T): Promise<string> {
-    const id = randomUUID()
+  /** Queue a job (under `id`, if given); resolves to its id once it is committed. */
+  submit (data: T, id: string = randomUUID()): Promise<string> {
     return new Promise((resolve, reject) => {
       this.#waiting.push({ id, data, done: (error) => error === undefined ? resolve(id) : reject(error) })
       this.#flush()

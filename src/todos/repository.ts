@@ -69,6 +69,7 @@ export function calendarTodosPage (db: Queryable, filters: TodoFilters, afterId:
 export async function calendarTodosFirstPages (db: Queryable, filters: TodoFilters[], limit: number): Promise<CalendarTodo[][]> {
   const pages: CalendarTodo[][] = filters.map(() => [])
   if (filters.length === 0) return pages
+  if (filters.length === 1) return [await calendarTodosPage(db, filters[0]!, 0, limit)]
   const { rows } = await sql<CalendarTodo & { filter: string }>`
     select f.filter, t.id, t.title, t.description, t.completed, t.deadline_at
     from unnest(${filters.map((f) => f.completed ?? null)}::boolean[], ${filters.map((f) => f.window ?? null)}::integer[])
