@@ -7,7 +7,7 @@ import { sql } from 'kysely'
 import type { Job } from 'pg-boss'
 import { icalJobHandler, SMALL_CALENDAR_TODOS } from '../src/calendar/job.ts'
 import { ICAL_QUEUE, type IcalJobData, type IcalJobOutput } from '../src/calendar/queue.ts'
-import { calendarChunks, calendarInfo } from '../src/calendar/store.ts'
+import { calendarChunks, calendarInfo, saveSmallCalendars } from '../src/calendar/store.ts'
 import { createLogger } from '../src/logger.ts'
 import { recordClaims } from '../src/queue/claims.ts'
 import { completeInTransaction } from '../src/queue/complete-in-transaction.ts'
@@ -67,3 +67,30 @@ for (const [size, filters, mode] of cases) {
     await sql`update todos set title = 'todo 1' where id = 1`.execute(db)
   })
 }
+
+t.test('a retry stored on its own (one trip) replaces what the attempt before it stored', async (t) => {
+  const id = await boss.send(ICAL_QUEUE, { filters: { completed: true } }) as string
+  const [first] = await boss.fetch<IcalJobData>(ICAL_QUEUE)
+  // The first attempt stored its calendar, and its worker died before the completion.
+  t.match(await handlers.locked([{ ...first!, signal: new AbortController().signal }]), [{ status: 'completed' }])
+  t.notMatch(await text(id), /SUMMARY:renamed/)
+  await sql`update todos set title = 'renamed' where id = 3`.execute(db)
+  t.teardown(() => sql`update todos set title = 'todo 3' where id = 3`.execute(db))
+  const retry = await handBackAndFetchAgain(first!)
+  t.equal(retry.retryCount, 1)
+  t.match(await handlers.completing([{ ...retry, signal: new AbortController().signal }]), [{ status: 'completed' }])
+  t.match(await text(id), /SUMMARY:renamed/, 'the retry\'s calendar, not the first attempt\'s')
+  const [job] = await boss.findJobs(ICAL_QUEUE, { id })
+  t.match(job, { state: 'completed', retryCount: 1 })
+})
+
+t.test('a store that fails for another reason completes nothing, and the job fails with its reason', async (t) => {
+  const id = await boss.send(ICAL_QUEUE, { filters: { completed: true } }) as string
+  const [job] = await boss.fetch<IcalJobData>(ICAL_QUEUE)
+  // A calendar row for the task already there, on a first attempt: its insert is refused.
+  await saveSmallCalendars(db, [{ taskId: id, text: 'BEGIN:VCALENDAR\r\nX-CASE:left over\r\nEND:VCALENDAR\r\n', events: 0 }])
+  const [result] = await handlers.completing([{ ...job!, signal: new AbortController().signal }])
+  t.match(result, { status: 'failed', output: { message: /duplicate key/ } })
+  const [after] = await boss.findJobs(ICAL_QUEUE, { id })
+  t.match(after, { state: 'active', retryCount: 0 }, 'not completed: the completion rolled back with the store')
+})

@@ -82,14 +82,24 @@ t.test('a task queued here: a request waits for it without reading first, and is
   t.ok(apiOnly.jobSettled.knownUnsettled(id), 'known unsettled where it was queued')
   t.notOk(worker.jobSettled.knownUnsettled(id), 'not in another process')
   await waitForStatus(apiOnly, id, 'STARTED') // the other process's worker runs it
+  // Count this process's reads of the job from here on.
+  const findJobs = apiOnly.boss.findJobs.bind(apiOnly.boss)
+  let reads = 0
+  apiOnly.boss.findJobs = ((queue: string, options?: { id?: string }) => {
+    if (options?.id === id) reads++
+    return findJobs(queue, options as never)
+  }) as typeof apiOnly.boss.findJobs
+  t.teardown(() => { apiOnly.boss.findJobs = findJobs })
   let answer: any
   const before = apiOnly.jobSettled.waiting
   const request = statusOf(apiOnly, id, '?wait=30').then((res) => { answer = res.json() })
   await waitFor(() => apiOnly.jobSettled.waiting === before + 1, 'the request waits for its task', { timeoutMs: 5000 })
+  t.equal(reads, 0, 'waiting without having read the task')
   await gate.open()
   await waitFor(() => answer !== undefined, 'answered when the task completed, not after 30 s', { timeoutMs: 10_000 })
   await request
   t.equal(answer.task_status, 'SUCCESS')
+  t.equal(reads, 1, 'read once, when news of its settle came')
   t.notOk(apiOnly.jobSettled.knownUnsettled(id), 'no longer once it settled')
 })
 

@@ -208,11 +208,12 @@ async function storeAndComplete (deps: IcalJobDeps, completing: Completing, cale
   const { job } = calendar
   const output = outputOf(calendar)
   const statements = smallCalendarStatements(deps.db, calendar, completedHere(ICAL_QUEUE, job.id), { replace: job.retryCount > 0 })
-  // From here the job's settled NOTIFY may come (with the commit) before the commit's answer.
-  const handOver = deps.settlingHere?.(job.id)
+  let handOver: ((job?: CompletedIcalJob) => void) | undefined
   let completed: CompletedIcalJob | undefined
   try {
     const { committed, value } = await completing.transaction(async (send) => {
+      // From here the job's settled NOTIFY may come (with the commit) before the commit's answer.
+      handOver = deps.settlingHere?.(job.id)
       const completion = completing.complete(send, job, output)
       await completion.sent
       return { completion, answers: statements.map((s) => send(s.sql, s.parameters)) }

@@ -188,9 +188,9 @@ async function storeBodies (
 /**
  * One small calendar stored for a task, as statements that need no answer from each other, to be
  * sent in one round trip inside the caller's transaction (src/db/one-trip.ts): take the lock on its
- * hash, then, in one statement (whose snapshot is taken after the lock, so it sees a body stored by
- * the holder before), store the body unless one with that hash is there, and point the task at the
- * body. `taskId` may be an expression that is null when the task must not be stored: the insert
+ * hash if no body has it yet, then, in one statement (whose snapshot is taken after the lock, so it
+ * sees a body stored by the holder before), store the body unless one with that hash is there, and
+ * point the task at the body. `taskId` may be an expression that is null when the task must not be stored: the insert
  * then fails, and the transaction with it. Its answer: the transaction's now(), as `stored_at`.
  */
 export function smallCalendarStatements (
@@ -203,7 +203,12 @@ export function smallCalendarStatements (
   const statements: CompiledQuery[] = []
   // A retried job replaces what an earlier attempt stored.
   if (replace) statements.push(sql`delete from calendars where task_id = ${taskId}`.compile(db))
-  statements.push(sql`select pg_advisory_xact_lock(${BODY_LOCK_SPACE}::int, ${lockKey(sha256)}::int)`.compile(db))
+  // The lock only when no body with this hash is there yet (who stores one holds it until commit):
+  // pointing at a stored body takes none, as saveSmallCalendars does, so identical calendars
+  // never wait on each other's commits.
+  statements.push(sql`
+    select pg_advisory_xact_lock(${BODY_LOCK_SPACE}::int, ${lockKey(sha256)}::int)
+    where not exists (select from calendar_bodies where sha256 = ${sha256})`.compile(db))
   statements.push(sql`
     with found as (
       select id from calendar_bodies where sha256 = ${sha256} order by id limit 1

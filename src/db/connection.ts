@@ -61,7 +61,8 @@ export function createPool (database: PoolSettings, applicationName: string): pg
     types,
     Client: clientClass(database),
     // Statements sent without waiting for the one before go out at once (one-trip.ts). kysely
-    // sends one at a time, for which pipeline mode changes nothing.
+    // sends one at a time, for which pipeline mode changes nothing. (pg refuses cursors in this
+    // mode, kysely's .stream() included: reads page by page instead, keyset-pages.ts.)
     pipeline: true
   })
   // A lost connection (database restart, network cut) must not crash the process. pg reports it

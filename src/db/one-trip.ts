@@ -22,7 +22,10 @@ export function oneTripTransactions (pool: pg.Pool): OneTripTransaction {
   return async function <T> (statements: (send: Send) => Promise<T>) {
     const client = await pool.connect()
     const answers: Array<Promise<unknown>> = []
+    let ended = false
     const send: Send = (text, values = []) => {
+      // Once COMMIT or ROLLBACK is sent, the connection may go to someone else: nothing more of ours.
+      if (ended) throw new Error('one-trip transaction: a statement sent after its end')
       const answer = client.query(text, values as unknown[])
       answers.push(answer.catch(() => {})) // each caller reads its own; here only: all answered
       return answer
@@ -36,11 +39,13 @@ export function oneTripTransactions (pool: pg.Pool): OneTripTransaction {
         value = await statements(send)
       } catch (error) {
         const rollback = send('rollback')
+        ended = true
         await Promise.all(answers)
         await rollback.catch((rollbackError: unknown) => { broken = rollbackError as Error })
         throw error
       }
       const commit = send('commit')
+      ended = true
       await Promise.all(answers)
       // A failed statement turns the COMMIT into a rollback: Postgres answers it as ROLLBACK.
       const { command } = await commit.catch((error: unknown) => { broken = error as Error; throw error })

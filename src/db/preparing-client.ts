@@ -72,7 +72,8 @@ export class PreparingClient extends pg.Client {
       // is still the one this statement started in: 'I' (idle) or 'T' (inside a transaction block).
       if (this.getTransactionStatus() === 'I') {
         // It ran alone and changed nothing: drop the stale statement and run the text again. (Both go
-        // after anything already queued on this client; the pools' users never pipeline queries.)
+        // after anything already queued on this client. The only statements sent without waiting,
+        // src/db/one-trip.ts's, run inside BEGIN, so they take the branch below.)
         super.query(`DEALLOCATE ${name}`, () => {})
         return this.#runPrepared(text, values, callback, true)
       }

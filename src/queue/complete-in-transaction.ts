@@ -42,7 +42,10 @@ export function completeInTransaction<O extends object> (boss: PgBoss, queue: st
 /**
  * The job's id if this transaction has completed it (its row holds this transaction's id as the
  * writer: xmin), else null: an insert of a row that references the job by it fails, not null.
+ * (The completion must run in the transaction itself, not in a savepoint, whose rows carry the
+ * subtransaction's id: then every store would fail, loudly. A transaction that wrote nothing has
+ * no id, and _if_assigned() gives null rather than assigning one.)
  */
 export function completedHere (queue: string, id: string): RawBuilder<string> {
-  return sql<string>`(select j.id from pgboss.job j where j.name = ${queue} and j.id = ${id} and j.xmin = pg_current_xact_id()::xid)`
+  return sql<string>`(select j.id from pgboss.job j where j.name = ${queue} and j.id = ${id} and j.xmin = pg_current_xact_id_if_assigned()::xid)`
 }
