@@ -190,8 +190,9 @@ async function storeBodies (
  * sent in one round trip inside the caller's transaction (src/db/one-trip.ts): take the lock on its
  * hash if no body has it yet, then, in one statement (whose snapshot is taken after the lock, so it
  * sees a body stored by the holder before), store the body unless one with that hash is there, and
- * point the task at the body. `taskId` may be an expression that is null when the task must not be stored: the insert
- * then fails, and the transaction with it. Its answer: the transaction's now(), as `stored_at`.
+ * point the task at the body. `taskId` may be an expression that is null when the task must not
+ * be stored: the insert then fails, and the transaction with it. The last statement answers the
+ * transaction's now(), as `stored_at`.
  */
 export function smallCalendarStatements (
   db: Kysely<Database>,
