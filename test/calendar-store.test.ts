@@ -5,14 +5,17 @@ import { sql } from 'kysely'
 import { randomUUID } from 'node:crypto'
 import { buildCalendar, renderCalendar } from '../src/calendar/ical.ts'
 import { calendarHash, calendarHasher } from '../src/calendar/body-hash.ts'
-import { calendarChunks, calendarInfo, deleteCalendarsOlderThan, saveCalendar, saveSmallCalendars } from '../src/calendar/store.ts'
+import { calendarChunks, calendarInfo, deleteCalendarsOlderThan, saveCalendar, saveSmallCalendars, smallCalendarStatements } from '../src/calendar/store.ts'
 import { createDatabase, createPool } from '../src/db/connection.ts'
+import { oneTripTransactions } from '../src/db/one-trip.ts'
 import type { CalendarTodo } from '../src/todos/repository.ts'
 import { createTestDatabase } from './helpers/database.ts'
 import { waitFor } from './helpers/wait.ts'
 
 const database = await createTestDatabase()
-const db = createDatabase(createPool({ url: database.url, poolMax: 4, ssl: { mode: 'off', caFile: undefined }, migrateOnStart: true }, 'store-test'))
+const pool = createPool({ url: database.url, poolMax: 4, ssl: { mode: 'off', caFile: undefined }, migrateOnStart: true }, 'store-test')
+const db = createDatabase(pool)
+const oneTrip = oneTripTransactions(pool)
 t.teardown(async () => {
   await db.destroy()
   await database.drop()
@@ -170,6 +173,59 @@ t.test('two transactions storing the same calendar at once: the second waits for
   }
   t.equal(await bodiesWithHash(text), 1, 'stored once')
   t.equal(await read(secondId), text)
+})
+
+/** A calendar stored for a task in one round trip, as a job stored on its own does (job.ts). */
+const storeInOneTrip = (taskId: string, text: string) => oneTrip(async (send) =>
+  smallCalendarStatements(db, { text, events: 4 }, sql<string>`${taskId}::uuid`).map((s) => send(s.sql, s.parameters)))
+const hashLockWaits = () => count(sql`select count(*)::int as n from pg_locks
+  where locktype = 'advisory' and objsubid = 2 and classid = ${0x74617362}::int::oid and not granted
+    and database = (select oid from pg_database where datname = current_database())`)
+
+t.test('a calendar stored in one round trip while a batch stores the same: it waits for the batch and shares its body', async (t) => {
+  const own = todos.slice(0, 4).map((todo) => ({ ...todo, title: `${todo.title} (one trip)` }))
+  const text = buildCalendar(own, options)
+  let release!: () => void
+  const released = new Promise<void>((resolve) => { release = resolve })
+  let firstStored!: () => void
+  const stored = new Promise<void>((resolve) => { firstStored = resolve })
+  const first = db.transaction().execute(async (trx) => {
+    await saveSmallCalendars(trx, [{ taskId: randomUUID(), text, events: 4 }])
+    firstStored()
+    await released // not committed yet
+  })
+  await stored
+  const secondId = randomUUID()
+  const second = storeInOneTrip(secondId, text)
+  try {
+    await waitFor(async () => await hashLockWaits() > 0, 'the one trip waits for the lock on the hash')
+  } finally {
+    release()
+    await first
+  }
+  t.ok((await second).committed)
+  t.equal(await bodiesWithHash(text), 1, 'stored once')
+  t.equal(await read(secondId), text)
+})
+
+t.test('a calendar stored in one round trip over a body already stored takes no lock', async (t) => {
+  const text = buildCalendar(todos.slice(0, 4).map((todo) => ({ ...todo, title: `${todo.title} (stored)` })), options)
+  t.ok((await storeInOneTrip(randomUUID(), text)).committed)
+  // Someone holds the hash's lock (as a store of a new body would) for as long as this test runs.
+  const holder = await pool.connect()
+  t.teardown(() => { holder.release() })
+  await holder.query('begin')
+  await holder.query('select pg_advisory_xact_lock($1::int, $2::int)', [0x74617362, calendarHash(text).readInt32BE(0)])
+  const id = randomUUID()
+  let stored = false
+  let waited = false
+  const storing = storeInOneTrip(id, text).finally(() => { stored = true })
+  await waitFor(async () => stored || (waited = await hashLockWaits() > 0), 'stored, or waiting for the lock')
+  t.notOk(waited, 'stored while the lock is held: it took none')
+  await holder.query('rollback') // (if it did wait, it is let through)
+  t.ok((await storing).committed)
+  t.equal(await bodiesWithHash(text), 1)
+  t.equal(await read(id), text)
 })
 
 t.test('the hash leaves out DTSTAMP values only, wherever the text is cut', async (t) => {
