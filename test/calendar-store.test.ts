@@ -147,9 +147,8 @@ t.test('small calendars of a batch share bodies with each other and with those s
   t.equal((await save(streamed, own)).body_id, a!.body_id, 'a streamed calendar with the same content shares it as well')
 })
 
-t.test('two transactions storing the same calendar at once: the second waits for the first and shares its body', async (t) => {
-  const own = todos.slice(0, 4).map((todo) => ({ ...todo, title: `${todo.title} (concurrent)` }))
-  const text = buildCalendar(own, options)
+/** A batch storing this calendar, stopped before its commit (it holds the lock on the hash) until `commit` is called. */
+async function batchStoringUncommitted (text: string): Promise<{ commit: () => Promise<void> }> {
   let release!: () => void
   const released = new Promise<void>((resolve) => { release = resolve })
   let firstStored!: () => void
@@ -160,16 +159,25 @@ t.test('two transactions storing the same calendar at once: the second waits for
     await released // not committed yet
   })
   await stored
+  return { commit: () => { release(); return first } }
+}
+
+/** Transactions waiting for the lock on a body's hash. */
+const hashLockWaits = () => count(sql`select count(*)::int as n from pg_locks
+  where locktype = 'advisory' and objsubid = 2 and classid = ${0x74617362}::int::oid and not granted
+    and database = (select oid from pg_database where datname = current_database())`)
+
+t.test('two transactions storing the same calendar at once: the second waits for the first and shares its body', async (t) => {
+  const own = todos.slice(0, 4).map((todo) => ({ ...todo, title: `${todo.title} (concurrent)` }))
+  const text = buildCalendar(own, options)
+  const first = await batchStoringUncommitted(text)
   const secondId = randomUUID()
   const second = saveSmallCalendars(db, [{ taskId: secondId, text, events: 4 }])
-  const waiting = () => count(sql`select count(*)::int as n from pg_locks
-    where locktype = 'advisory' and objsubid = 2 and classid = ${0x74617362}::int::oid and not granted
-      and database = (select oid from pg_database where datname = current_database())`)
   try {
-    await waitFor(async () => await waiting() > 0, 'the second waits for the lock on the hash')
+    await waitFor(async () => await hashLockWaits() > 0, 'the second waits for the lock on the hash')
   } finally {
-    release()
-    await Promise.all([first, second])
+    await first.commit()
+    await second
   }
   t.equal(await bodiesWithHash(text), 1, 'stored once')
   t.equal(await read(secondId), text)
@@ -178,30 +186,17 @@ t.test('two transactions storing the same calendar at once: the second waits for
 /** A calendar stored for a task in one round trip, as a job stored on its own does (job.ts). */
 const storeInOneTrip = (taskId: string, text: string) => oneTrip(async (send) =>
   smallCalendarStatements(db, { text, events: 4 }, sql<string>`${taskId}::uuid`).map((s) => send(s.sql, s.parameters)))
-const hashLockWaits = () => count(sql`select count(*)::int as n from pg_locks
-  where locktype = 'advisory' and objsubid = 2 and classid = ${0x74617362}::int::oid and not granted
-    and database = (select oid from pg_database where datname = current_database())`)
 
 t.test('a calendar stored in one round trip while a batch stores the same: it waits for the batch and shares its body', async (t) => {
   const own = todos.slice(0, 4).map((todo) => ({ ...todo, title: `${todo.title} (one trip)` }))
   const text = buildCalendar(own, options)
-  let release!: () => void
-  const released = new Promise<void>((resolve) => { release = resolve })
-  let firstStored!: () => void
-  const stored = new Promise<void>((resolve) => { firstStored = resolve })
-  const first = db.transaction().execute(async (trx) => {
-    await saveSmallCalendars(trx, [{ taskId: randomUUID(), text, events: 4 }])
-    firstStored()
-    await released // not committed yet
-  })
-  await stored
+  const first = await batchStoringUncommitted(text)
   const secondId = randomUUID()
   const second = storeInOneTrip(secondId, text)
   try {
     await waitFor(async () => await hashLockWaits() > 0, 'the one trip waits for the lock on the hash')
   } finally {
-    release()
-    await first
+    await first.commit()
   }
   t.ok((await second).committed)
   t.equal(await bodiesWithHash(text), 1, 'stored once')
