@@ -16,6 +16,13 @@ import { waitFor } from './helpers/wait.ts'
 const database = await createTestDatabase()
 t.teardown(() => database.drop())
 
+// pg warns (once per process) when a statement is queued on a client already running one, which
+// pg 9 will refuse. A session set-up sent as a statement ahead of the pool user's did that.
+const pgWarnings: string[] = []
+const onWarning = (warning: Error) => { if (/client\.query\(\)/.test(warning.message)) pgWarnings.push(warning.message) }
+process.on('warning', onWarning)
+t.teardown(() => { process.off('warning', onWarning) })
+
 const PREPARED = 'select statement from pg_prepared_statements where name like $1'
 const preparedNames = async (client: pg.Client, text: string) =>
   (await client.query('select name from pg_prepared_statements where statement = $1 order by name', [text])).rows.map((r: { name: string }) => r.name)
@@ -119,6 +126,11 @@ t.test('the kysely pool and the pg-boss pool both prepare', async (t) => {
   t.equal(bossMode.rows[0].plan_cache_mode, 'force_generic_plan', 'the pg-boss pool uses generic plans')
   const kyselyMode = await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(db)
   t.equal(kyselyMode.rows[0]!.plan_cache_mode, 'auto', 'the kysely pool does not')
+  // Several new connections at once, each checked out the moment it is open.
+  const modes = await Promise.all(Array.from({ length: 4 }, () => boss.getDb().executeSql('select current_setting($1) as mode, pg_sleep(0.05)', ['plan_cache_mode'])))
+  t.same(modes.map((m) => m.rows[0].mode), Array(4).fill('force_generic_plan'), 'on every connection, from its first statement')
+  await new Promise((resolve) => setImmediate(resolve)) // process.emitWarning reports on the next tick
+  t.same(pgWarnings, [], 'set up with the connection: no statement queued behind a set-up statement')
 })
 
 t.test('DATABASE_PREPARED_STATEMENTS=false: neither pool prepares', async (t) => {

@@ -5,7 +5,7 @@ import pg from 'pg'
 import { Kysely, type PostgresPool } from 'kysely'
 import type { ReadyConfig } from '../config.ts'
 import { TransactionLockDialect } from './migration-lock.ts'
-import { GenericPlanClient, PreparingClient } from './preparing-client.ts'
+import { GENERIC_PLANS_OPTION, PreparingClient } from './preparing-client.ts'
 import type { Database } from './schema.ts'
 
 const TIMESTAMP_OID = 1114
@@ -44,13 +44,14 @@ const types = {
 /** What a pool needs of the database configuration; preparedStatements defaults to on, as in Config. */
 export type PoolSettings = Pick<ReadyConfig['database'], 'url' | 'poolMax' | 'ssl'> & Partial<ReadyConfig['database']>
 
-/**
- * The Client class of both pools: named prepared statements unless DATABASE_PREPARED_STATEMENTS=false,
- * planned once (generic plans) where `genericPlans` asks for it (preparing-client.ts).
- */
-export function clientClass (database: Pick<PoolSettings, 'preparedStatements'>, { genericPlans = false } = {}): typeof pg.Client {
-  if (database.preparedStatements === false) return pg.Client
-  return genericPlans ? GenericPlanClient : PreparingClient
+/** The Client class of both pools: named prepared statements unless DATABASE_PREPARED_STATEMENTS=false (preparing-client.ts). */
+export function clientClass (database: Pick<PoolSettings, 'preparedStatements'>): typeof pg.Client {
+  return database.preparedStatements === false ? pg.Client : PreparingClient
+}
+
+/** For pg-boss's pool: its prepared statements planned once, generic plans (preparing-client.ts). */
+export function genericPlans (database: Pick<PoolSettings, 'preparedStatements'>): { options?: string } {
+  return database.preparedStatements === false ? {} : { options: GENERIC_PLANS_OPTION }
 }
 
 export function createPool (database: PoolSettings, applicationName: string): pg.Pool {

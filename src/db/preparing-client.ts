@@ -4,7 +4,7 @@
 // 0.77 ms unprepared, 0.14 ms prepared; queuing a job 1.6 ms vs 1.0 ms; and less database CPU
 // per API request, which on a small machine the API and the database share.
 // The texts are a bounded set (the app's queries and pg-boss's), so the per-connection cache is too.
-// pg-boss's pool also uses each statement's generic plan (GenericPlanClient, below): Postgres
+// pg-boss's pool also uses each statement's generic plan (GENERIC_PLANS_OPTION, below): Postgres
 // otherwise plans a statement with parameters afresh at every call for as long as it prefers
 // custom plans, which it kept doing for pg-boss's INSERT and completions (0.3-0.5 ms of planning
 // each, per call, on the database's CPU: their bind step in the server log). Measured on a
@@ -42,8 +42,6 @@ const planChanged = (error: unknown): error is pg.DatabaseError => {
 
 type Callback = (error: Error | null, result: pg.QueryResult) => void
 
-const GENERIC_PLANS = 'set plan_cache_mode = force_generic_plan'
-
 export class PreparingClient extends pg.Client {
   /** Texts whose first statement went stale on this connection, and the name used instead. */
   readonly #renamed = new Map<string, string>()
@@ -71,11 +69,12 @@ export class PreparingClient extends pg.Client {
       // pg calls back on the ErrorResponse, before the ReadyForQuery that follows it, so the status
       // is still the one this statement started in: 'I' (idle) or 'T' (inside a transaction block).
       if (this.getTransactionStatus() === 'I') {
-        // It ran alone and changed nothing: drop the stale statement and run the text again. (Both go
-        // after anything already queued on this client. The only statements sent without waiting,
-        // src/db/one-trip.ts's, run inside BEGIN, so they take the branch below.)
-        super.query(`DEALLOCATE ${name}`, () => {})
-        return this.#runPrepared(text, values, callback, true)
+        // It ran alone and changed nothing: drop the stale statement, then run the text again (each
+        // sent once the one before has answered: pg warns of a statement queued on a busy client,
+        // and pg 9 will refuse it). The only statements sent without waiting, src/db/one-trip.ts's,
+        // run inside BEGIN, so they take the branch below.
+        super.query(`DEALLOCATE ${name}`, () => { this.#runPrepared(text, values, callback, true) })
+        return
       }
       // Inside a transaction block Postgres has aborted the caller's transaction: every further
       // statement fails ("current transaction is aborted", 25P02) until ROLLBACK, so neither a retry
@@ -89,17 +88,10 @@ export class PreparingClient extends pg.Client {
 }
 
 /**
- * The same, with each statement's generic plan (plan_cache_mode = force_generic_plan): for pg-boss's
- * pool, whose statements Postgres otherwise planned afresh at every call (see above).
+ * The startup option that makes a session use each prepared statement's generic plan, for
+ * pg-boss's pool (see above). Sent with the connection rather than as a first statement: a
+ * statement of our own ahead of the pool user's first one had pg warn of queries queued on a
+ * busy client (deprecated, to be removed in pg 9). Where the URL names `options` itself, pg lets
+ * the URL's win, and plans are left to Postgres.
  */
-export class GenericPlanClient extends PreparingClient {
-  // pg runs a client's queries in order, so the setting is in place before the first one the
-  // pool's user sends.
-  override connect (): Promise<pg.Client>
-  override connect (callback: (error: Error) => void): void
-  override connect (callback?: (error: Error) => void): Promise<pg.Client> | void {
-    const generic = () => { super.query(GENERIC_PLANS, () => {}) }
-    if (callback) return super.connect((error: Error) => { if (!error) generic(); callback(error) })
-    return super.connect().then((client) => { generic(); return client })
-  }
-}
+export const GENERIC_PLANS_OPTION = '-c plan_cache_mode=force_generic_plan'

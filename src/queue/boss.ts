@@ -2,7 +2,7 @@
 // names exist with the options it gives. Nothing here knows what a queue is for.
 import { PgBoss, type ConstructorOptions, type Queue, type StopOptions } from 'pg-boss'
 import type { ReadyConfig } from '../config.ts'
-import { clientClass, connectionOptions } from '../db/connection.ts'
+import { clientClass, connectionOptions, genericPlans } from '../db/connection.ts'
 import type { BaseLogger } from '../logger.ts'
 import { logBossErrors } from './outage-log.ts'
 import { processName } from '../process-name.ts'
@@ -17,8 +17,9 @@ function bossOptions (config: ReadyConfig, role: string): ConstructorOptions {
     ...connectionOptions(config.database, processName(role)),
     max: config.database.poolMax,
     // pg-boss hands its options to pg.Pool, so its pool prepares its statements too (its large
-    // CTEs plan slower than they run), unless DATABASE_PREPARED_STATEMENTS=false.
-    ...{ Client: clientClass(config.database, { genericPlans: true }) },
+    // CTEs plan slower than they run), each planned once, unless DATABASE_PREPARED_STATEMENTS=false.
+    ...{ Client: clientClass(config.database) },
+    ...genericPlans(config.database),
     // pg-boss's own listener wakes every worker of a queue for each job; wake-one.ts listens on
     // the same channel instead (started below when QUEUE_LISTEN_NOTIFY is on).
     useListenNotify: false,
