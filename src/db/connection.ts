@@ -5,7 +5,7 @@ import pg from 'pg'
 import { Kysely, type PostgresPool } from 'kysely'
 import type { ReadyConfig } from '../config.ts'
 import { TransactionLockDialect } from './migration-lock.ts'
-import { GENERIC_PLANS_OPTION, PreparingClient } from './preparing-client.ts'
+import { PreparingClient, useGenericPlans } from './preparing-client.ts'
 import type { Database } from './schema.ts'
 
 const TIMESTAMP_OID = 1114
@@ -50,8 +50,8 @@ export function clientClass (database: Pick<PoolSettings, 'preparedStatements'>)
 }
 
 /** For pg-boss's pool: its prepared statements planned once, generic plans (preparing-client.ts). */
-export function genericPlans (database: Pick<PoolSettings, 'preparedStatements'>): { options?: string } {
-  return database.preparedStatements === false ? {} : { options: GENERIC_PLANS_OPTION }
+export function genericPlans (database: Pick<PoolSettings, 'preparedStatements'>): Pick<pg.PoolConfig, 'onConnect'> {
+  return database.preparedStatements === false ? {} : { onConnect: useGenericPlans }
 }
 
 export function createPool (database: PoolSettings, applicationName: string): pg.Pool {

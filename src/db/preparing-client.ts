@@ -4,7 +4,7 @@
 // 0.77 ms unprepared, 0.14 ms prepared; queuing a job 1.6 ms vs 1.0 ms; and less database CPU
 // per API request, which on a small machine the API and the database share.
 // The texts are a bounded set (the app's queries and pg-boss's), so the per-connection cache is too.
-// pg-boss's pool also uses each statement's generic plan (GENERIC_PLANS_OPTION, below): Postgres
+// pg-boss's pool also uses each statement's generic plan (useGenericPlans, below): Postgres
 // otherwise plans a statement with parameters afresh at every call for as long as it prefers
 // custom plans, which it kept doing for pg-boss's INSERT and completions (0.3-0.5 ms of planning
 // each, per call, on the database's CPU: their bind step in the server log). Measured on a
@@ -88,10 +88,11 @@ export class PreparingClient extends pg.Client {
 }
 
 /**
- * The startup option that makes a session use each prepared statement's generic plan, for
- * pg-boss's pool (see above). Sent with the connection rather than as a first statement: a
- * statement of our own ahead of the pool user's first one had pg warn of queries queued on a
- * busy client (deprecated, to be removed in pg 9). Where the URL names `options` itself, pg lets
- * the URL's win, and plans are left to Postgres.
+ * For pg-boss's pool (pg-pool's onConnect): each new session uses every prepared statement's
+ * generic plan (see above). The pool hands the connection out once this has answered: sent
+ * beside the pool user's first statement instead, it had pg warn of a statement queued on a
+ * busy client (deprecated, refused by pg 9). (Not a startup option: PgBouncer refuses `options`.)
  */
-export const GENERIC_PLANS_OPTION = '-c plan_cache_mode=force_generic_plan'
+export async function useGenericPlans (client: pg.ClientBase): Promise<void> {
+  await client.query({ text: 'set plan_cache_mode = force_generic_plan' }) // (a config object: not prepared)
+}

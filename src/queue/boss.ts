@@ -18,8 +18,7 @@ function bossOptions (config: ReadyConfig, role: string): ConstructorOptions {
     max: config.database.poolMax,
     // pg-boss hands its options to pg.Pool, so its pool prepares its statements too (its large
     // CTEs plan slower than they run), each planned once, unless DATABASE_PREPARED_STATEMENTS=false.
-    ...{ Client: clientClass(config.database) },
-    ...genericPlans(config.database),
+    ...{ Client: clientClass(config.database), ...genericPlans(config.database) },
     // pg-boss's own listener wakes every worker of a queue for each job; wake-one.ts listens on
     // the same channel instead (started below when QUEUE_LISTEN_NOTIFY is on).
     useListenNotify: false,
