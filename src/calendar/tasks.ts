@@ -107,13 +107,15 @@ export function calendarTasks ({ boss, db, settled, submitter, metrics }: Calend
     /** Run a FAILURE (one retry more) or REVOKED task again; it goes back to RETRY or PENDING. */
     async retry (job: IcalJob): Promise<RetryOutcome> {
       const status = taskStatusOf(job)
-      if (status === 'FAILURE') await boss.retry(ICAL_QUEUE, job.id)
-      else if (status === 'REVOKED') await boss.resume(ICAL_QUEUE, job.id)
+      let moved: { affected?: number } // (as cancel's above: pg-boss's typings do not show the count yet)
+      if (status === 'FAILURE') moved = await boss.retry(ICAL_QUEUE, job.id)
+      else if (status === 'REVOKED') moved = await boss.resume(ICAL_QUEUE, job.id)
       else return { retried: false, status }
-      // Another request (or a worker) may have moved it meanwhile: report what it is now.
+      // Whether this call queued it again is what pg-boss's UPDATE says (another request may have
+      // moved it first). The status read after may be further on already: a worker can have started
+      // the job, or even failed it again, in between.
       const after = (await find(job.id)) ?? job
-      const now = taskStatusOf(after)
-      return now === status ? { retried: false, status: now } : { retried: true, job: after }
+      return moved.affected === 1 ? { retried: true, job: after } : { retried: false, status: taskStatusOf(after) }
     },
 
     /** The calendar of a SUCCESS task, streamed a chunk at a time: the API never holds a whole one. */
