@@ -5,6 +5,9 @@
 // Before the comparison, a stage run: one more server of ours, with bench/lib/stage-probe.ts
 // loaded, runs jobs the same way and prints where the time of a job goes (bench/lib/stages.ts).
 // The probe costs time itself, so the comparison runs on servers without it.
+// A third contestant is the floor (bench/peers/bare-pg-calendar.ts): the same service on the
+// fewest hand-written Postgres statements that keep its promises. Ours / floor is what pg-boss
+// and the service cost on top of Postgres; floor / BullMQ what Postgres itself costs.
 // BENCH_BEFORE=<dir>: another checkout of the project (e.g. `git archive` of the commit before a
 // change, with node_modules linked) runs as a third contestant, on a database of its own: before
 // and after from the same rounds.
@@ -12,8 +15,9 @@ import { readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import type { Benchmark, BenchContext } from './context.ts'
+import { analyze } from './lib/database.ts'
 import { requestJson } from './lib/http.ts'
-import { root, startApi } from './lib/processes.ts'
+import { freePort, root, startApi, startProcess, waitForHttp } from './lib/processes.ts'
 import { NO_REDIS, redisAnswers } from './lib/redis.ts'
 import { summarize, type Result } from './lib/report.ts'
 import { alternate } from './lib/rounds.ts'
@@ -64,11 +68,18 @@ async function stageRun (databaseUrl: string, jobs: number, warmUp: number, log:
   }
 }
 
+async function startFloor (databaseUrl: string) {
+  const port = await freePort()
+  const proc = startProcess('bench/peers/bare-pg-calendar.ts', {}, [databaseUrl, String(port)])
+  await waitForHttp(`http://127.0.0.1:${port}/api/v1/health`, proc)
+  return Object.assign(proc, { base: `http://127.0.0.1:${port}/api/v1` })
+}
+
 async function startBefore (server: BenchContext['server'], checkout: string) {
   const db = await server.createDatabase('latency_before')
   const api = await startApi(db.url, {}, { checkout })
   await seedTodos(db.url, 10)
-  return api
+  return Object.assign(api, { databaseUrl: db.url })
 }
 
 export const jobLatency: Benchmark = async ({ server, smoke, log }) => {
@@ -81,22 +92,27 @@ export const jobLatency: Benchmark = async ({ server, smoke, log }) => {
   const services = new Map([['ours', ours.base]])
   const before = process.env.BENCH_BEFORE ? await startBefore(server, process.env.BENCH_BEFORE) : undefined
   if (before) services.set('before', before.base)
+  const floor = await startFloor(db.url) // the same todos in the same database, tables of its own
+  services.set('floor', floor.base)
   const peer = await redisAnswers() ? bullmqPeer() : undefined
   const peerServer = await peer?.startServer(db.url) // the same todos in the same database
   if (peerServer) services.set('BullMQ', peerServer.base)
   else log(NO_REDIS)
   try {
     for (const base of services.values()) await httpSamples(base, smoke ? 2 : 20) // warm-up: JIT, pools, prepared plans
+    for (const url of [db.url, before?.databaseUrl]) if (url) await analyze(url) // the statistics of a running database
     log(`job latency: ${rounds} alternating rounds of ${perRound} sequential jobs (${[...services.keys()].join(', ')})`)
     const samples = await alternate([...services.keys()], rounds, (name) => httpSamples(services.get(name)!, perRound))
     const us = summarize(samples.get('ours')!.flat())
+    const bare = summarize(samples.get('floor')!.flat())
     const benchmark = 'job latency (HTTP, 10 todos, ?wait)'
-    if (!peerServer) {
-      return [
-        { benchmark, metric: 'p50', value: us.p50, unit: 'ms', note: NO_REDIS },
-        { benchmark, metric: 'p95', value: us.p95, unit: 'ms', note: NO_REDIS }
-      ]
-    }
+    const n = `${rounds * perRound} samples each, ${rounds} alternating rounds`
+    const floorLabel = 'the floor: the same service on hand-written Postgres statements'
+    const overFloor: Result[] = [
+      { benchmark, metric: 'p50 POST -> SUCCESS', value: us.p50, unit: 'ms', baseline: { label: floorLabel, value: bare.p50 }, note: `${n}; what pg-boss and the service add to Postgres` },
+      { benchmark, metric: 'p95 POST -> SUCCESS', value: us.p95, unit: 'ms', baseline: { label: floorLabel, value: bare.p95 }, note: n }
+    ]
+    if (!peerServer) return [...overFloor.map((r) => ({ ...r, note: `${r.note}; ${NO_REDIS}` }))]
     const them = summarize(samples.get('BullMQ')!.flat())
     if (before) {
       const was = summarize(samples.get('before')!.flat())
@@ -105,14 +121,16 @@ export const jobLatency: Benchmark = async ({ server, smoke, log }) => {
         `ours now: p50 ${us.p50.toFixed(2)} ms (${ratio(us.p50, them.p50)}x), p95 ${us.p95.toFixed(2)} ms (${ratio(us.p95, them.p95)}x); BullMQ p50 ${them.p50.toFixed(2)} ms, p95 ${them.p95.toFixed(2)} ms`)
     }
     const label = 'the same service on BullMQ + Redis'
-    const n = `${rounds * perRound} samples each, ${rounds} alternating rounds`
-    const results: Result[] = [
+    return [
       { benchmark, metric: 'p50 POST -> SUCCESS', value: us.p50, unit: 'ms', baseline: { label, value: them.p50 }, target: '<= 1.0 of peer', note: n },
-      { benchmark, metric: 'p95 POST -> SUCCESS', value: us.p95, unit: 'ms', baseline: { label, value: them.p95 }, target: '<= 1.0 of peer', note: n }
+      { benchmark, metric: 'p95 POST -> SUCCESS', value: us.p95, unit: 'ms', baseline: { label, value: them.p95 }, target: '<= 1.0 of peer', note: n },
+      ...overFloor,
+      { benchmark: `${benchmark}, the floor`, metric: 'p50 POST -> SUCCESS', value: bare.p50, unit: 'ms', baseline: { label, value: them.p50 }, note: `${n}; what Postgres itself costs` },
+      { benchmark: `${benchmark}, the floor`, metric: 'p95 POST -> SUCCESS', value: bare.p95, unit: 'ms', baseline: { label, value: them.p95 }, note: n }
     ]
-    return results
   } finally {
     await ours.stop()
+    await floor.stop()
     await before?.stop()
     await peerServer?.stop()
     await peer?.close()

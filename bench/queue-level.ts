@@ -1,11 +1,15 @@
 // 1. The queue alone, no HTTP and no calendar: pg-boss 12 (the queue this service stands on)
-// beside BullMQ on Redis and graphile-worker, each with a handler that does nothing, in
-// alternating rounds with the same number of samples: enqueue -> done latency, one job at a
-// time, and the rate at which one worker drains a backlog.
+// beside BullMQ on Redis, graphile-worker and a bare hand-written Postgres queue (the floor any
+// Postgres queue stands on here), each with a handler that does nothing, in alternating rounds
+// with the same number of samples: enqueue -> done latency, one job at a time, and the rate at
+// which one worker drains a backlog. The floor is also set against BullMQ directly: it says how
+// much of pg-boss's gap to Redis is Postgres itself.
 import type { Benchmark } from './context.ts'
+import { analyze } from './lib/database.ts'
 import { alternate } from './lib/rounds.ts'
 import { NO_REDIS, redisAnswers } from './lib/redis.ts'
 import { summarize, type Result } from './lib/report.ts'
+import { barePgQueue } from './peers/bare-pg-queue.ts'
 import { bullmqQueue } from './peers/bullmq-queue.ts'
 import { graphileQueue } from './peers/graphile-queue.ts'
 import { pgBossAlone } from './peers/pg-boss-alone.ts'
@@ -20,13 +24,16 @@ export const queueLevel: Benchmark = async ({ server, smoke, log }) => {
   const drainJobs = smoke ? 100 : Number(process.env.BENCH_QUEUE_DRAIN_JOBS ?? 5000)
 
   const peers = new Map<string, QueuePeer>()
-  peers.set('pg-boss', await pgBossAlone((await server.createDatabase('queue_pgboss')).url))
-  peers.set('graphile-worker', await graphileQueue((await server.createDatabase('queue_graphile')).url))
+  const databases = await Promise.all(['queue_pgboss', 'queue_graphile', 'queue_floor'].map(async (label) => (await server.createDatabase(label)).url))
+  peers.set('pg-boss', await pgBossAlone(databases[0]!))
+  peers.set('graphile-worker', await graphileQueue(databases[1]!))
+  peers.set('floor', await barePgQueue(databases[2]!))
   if (await redisAnswers()) peers.set('BullMQ', await bullmqQueue())
   else log(NO_REDIS)
   const names = [...peers.keys()]
   try {
     for (const peer of peers.values()) for (let i = 0; i < (smoke ? 2 : 30); i++) await peer.latency() // warm-up
+    for (const url of databases) await analyze(url) // the statistics of a running database
     log(`queue: enqueue -> done, ${rounds} alternating rounds of ${perRound} jobs each (${names.join(', ')})`)
     const latency = await alternate(names, rounds, async (name) => {
       const samples: number[] = []
@@ -36,19 +43,19 @@ export const queueLevel: Benchmark = async ({ server, smoke, log }) => {
     log(`queue: backlog drain, ${drainRounds} alternating round(s) of ${drainJobs} jobs each`)
     const drain = await alternate(names, drainRounds, (name) => peers.get(name)!.drain(drainJobs))
 
-    const floor = summarize(latency.get('pg-boss')!.flat())
-    const floorDrain = median(drain.get('pg-boss')!)
-    const label = peers.get('pg-boss')!.label
-    const results: Result[] = []
-    for (const name of names.filter((n) => n !== 'pg-boss')) {
-      const peer = summarize(latency.get(name)!.flat())
-      const note = `ours: ${label}`
-      results.push(
-        { benchmark: 'queue alone: enqueue -> done', metric: 'p50', value: floor.p50, unit: 'ms', baseline: { label: peers.get(name)!.label, value: peer.p50 }, note },
-        { benchmark: 'queue alone: enqueue -> done', metric: 'p95', value: floor.p95, unit: 'ms', baseline: { label: peers.get(name)!.label, value: peer.p95 }, note },
-        { benchmark: `queue alone: backlog drain (${drainJobs} jobs)`, metric: 'one worker', value: floorDrain, unit: 'jobs/s', baseline: { label: peers.get(name)!.label, value: median(drain.get(name)!) }, note: `${note}; median of ${drainRounds}` }
-      )
+    const compare = (ours: string, peer: string): Result[] => {
+      const us = summarize(latency.get(ours)!.flat())
+      const them = summarize(latency.get(peer)!.flat())
+      const baseline = (value: number) => ({ label: peers.get(peer)!.label, value })
+      const note = `ours: ${peers.get(ours)!.label}`
+      return [
+        { benchmark: 'queue alone: enqueue -> done', metric: 'p50', value: us.p50, unit: 'ms', baseline: baseline(them.p50), note },
+        { benchmark: 'queue alone: enqueue -> done', metric: 'p95', value: us.p95, unit: 'ms', baseline: baseline(them.p95), note },
+        { benchmark: `queue alone: backlog drain (${drainJobs} jobs)`, metric: 'one worker', value: median(drain.get(ours)!), unit: 'jobs/s', baseline: baseline(median(drain.get(peer)!)), note: `${note}; median of ${drainRounds}` }
+      ]
     }
+    const results = names.filter((n) => n !== 'pg-boss').flatMap((name) => compare('pg-boss', name))
+    if (peers.has('BullMQ')) results.push(...compare('floor', 'BullMQ'))
     return results
   } finally {
     for (const peer of peers.values()) await peer.close()

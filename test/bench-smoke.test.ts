@@ -49,6 +49,8 @@ t.test('npm run bench -- --smoke runs every benchmark, prints the table and writ
   const peers = report.results.map((r: { baseline?: { label: string } }) => r.baseline?.label ?? '').join('\n')
   t.match(peers, /graphile-worker/)
   t.match(peers, /bare Fastify \+ pg/)
+  t.match(peers, /a bare Postgres queue \(hand-written SQL/, 'the queue floor')
+  t.match(peers, /the floor: the same service on hand-written Postgres statements/, 'the job-latency floor')
   if (await redisAnswers()) t.match(peers, /BullMQ/)
   else t.match(stderr, /no Redis answers on .*: BullMQ peers skipped/)
 
