@@ -3,6 +3,7 @@
 // with them disabled, measured in alternating rounds so load on the machine hits both alike.
 import pg from 'pg'
 import type { Benchmark } from './context.ts'
+import { analyze } from './lib/database.ts'
 import { requestJson } from './lib/http.ts'
 import { startApi } from './lib/processes.ts'
 import { summarize } from './lib/report.ts'
@@ -32,6 +33,7 @@ export const historyCost: Benchmark = async ({ server, smoke, log }) => {
     await seedTodos(withDb.url, 10)
     await seedTodos(withoutDb.url, 10)
     for (const base of [withHistory.base, without.base]) for (let i = 0; i < 10; i++) await sample(base) // warm-up
+    for (const url of [withDb.url, withoutDb.url]) await analyze(url) // the statistics of a running database
     log(`history cost: ${rounds} alternating rounds of ${perRound} jobs, with and without the history triggers`)
     const on: number[] = []
     const off: number[] = []

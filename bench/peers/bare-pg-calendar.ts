@@ -2,7 +2,7 @@
 // statements that keep its promises, hand-written, no pg-boss, no kysely on the queue path. A 202
 // means the job's row is committed and on disk; SUCCESS means the calendar is stored, in the same
 // flushed commit that marks the job done. Per job: the INSERT (its trigger NOTIFYs the worker),
-// one UPDATE ... SKIP LOCKED to take it (commit not flushed, as migration 0009 makes pg-boss's
+// one UPDATE ... SKIP LOCKED to take it (and up to 9 more) (commit not flushed, as migration 0009 makes pg-boss's
 // fetch), the same todo read and renderer as ours and the BullMQ peer, and one statement that
 // stores the calendar and completes the job. The `?wait` request of a job queued in this process
 // is handed the result by the in-process worker, as ours is (settled-waiters.ts).
@@ -35,8 +35,8 @@ const SCHEMA = `
 const INSERT = { name: 'floor-insert', text: 'insert into floor_calendar.job (id, filters) values ($1, $2)' }
 const FETCH = {
   name: 'floor-fetch',
-  text: `update floor_calendar.job set state = 'active', started_on = now() where id = (
-           select id from floor_calendar.job where state = 'created' order by seq limit 1 for update skip locked)
+  text: `update floor_calendar.job set state = 'active', started_on = now() where id in (
+           select id from floor_calendar.job where state = 'created' order by seq limit $1 for update skip locked)
          returning id, filters`
 }
 const COMPLETE = {
@@ -71,17 +71,26 @@ await pool.query(SCHEMA)
 // Jobs queued here and not yet settled, each with the requests waiting for it.
 const unsettled = new Map<string, Array<(row: JobRow) => void>>()
 
+// Up to BATCH jobs a fetch, run one after another; a short batch means none is left, so a job
+// queued on its own costs one fetch.
+const BATCH = 10
+
 async function runJobs (fetcher: pg.Client): Promise<void> {
-  for (;;) {
-    const { rows: [job] } = await fetcher.query<{ id: string, filters: TodoFilters }>(FETCH)
-    if (!job) return
-    const page = await calendarTodosPage(todos, job.filters, 0, SMALL_CALENDAR_TODOS)
-    const calendar = renderCalendarText(page, { prodId: config.calendar.prodId, stamp: new Date() })
-    const { rows: [row] } = await pool.query<JobRow>({ ...COMPLETE, values: [job.id, calendar, page.length, Buffer.byteLength(calendar)] })
-    const waiters = unsettled.get(job.id) ?? []
-    unsettled.delete(job.id)
-    for (const waiter of waiters) waiter(row!)
+  let full = true
+  while (full) {
+    const { rows } = await fetcher.query<{ id: string, filters: TodoFilters }>({ ...FETCH, values: [BATCH] })
+    full = rows.length === BATCH
+    for (const job of rows) await runJob(job)
   }
+}
+
+async function runJob (job: { id: string, filters: TodoFilters }): Promise<void> {
+  const page = await calendarTodosPage(todos, job.filters, 0, SMALL_CALENDAR_TODOS)
+  const calendar = renderCalendarText(page, { prodId: config.calendar.prodId, stamp: new Date() })
+  const { rows: [row] } = await pool.query<JobRow>({ ...COMPLETE, values: [job.id, calendar, page.length, Buffer.byteLength(calendar)] })
+  const waiters = unsettled.get(job.id) ?? []
+  unsettled.delete(job.id)
+  for (const waiter of waiters) waiter(row!)
 }
 
 // The inline worker: woken by the INSERT's NOTIFY, it takes jobs until none is left.
