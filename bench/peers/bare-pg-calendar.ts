@@ -7,8 +7,12 @@
 // stores the calendar and completes the job. The `?wait` request of a job queued in this process
 // is handed the result by the in-process worker, as ours is (settled-waiters.ts).
 // No retries, expiry, heartbeats, crash recovery, history or multi-process waiting: what it
-// measures is what Postgres itself costs the job, so that our distance from BullMQ can be split
-// into "Postgres" (floor / BullMQ) and "the service and pg-boss on top of it" (ours / floor).
+// measures is the least a service on Postgres can do for the job: ours / floor is what pg-boss
+// and the service add on top of it. (floor / BullMQ is not Postgres against Redis alone: the
+// BullMQ peer's status route reads the job from Redis around its wait, as its users write it,
+// where the floor, like ours, hands the waiting request the result in-process. The queue
+// benchmark's bare queue sets Postgres against Redis without HTTP.)
+// The same POST and status routes as ours; no result download (the benchmark does not fetch it).
 // Usage: bare-pg-calendar.ts <database url> <port>
 import { randomUUID } from 'node:crypto'
 import Fastify from 'fastify'
@@ -35,8 +39,10 @@ const SCHEMA = `
 const INSERT = { name: 'floor-insert', text: 'insert into floor_calendar.job (id, filters) values ($1, $2)' }
 const FETCH = {
   name: 'floor-fetch',
-  text: `update floor_calendar.job set state = 'active', started_on = now() where id in (
-           select id from floor_calendar.job where state = 'created' order by seq limit $1 for update skip locked)
+  // = any(array(...)), not in (...): with the limit a parameter, the generic plan of `in` joins
+  // the whole table (a sequential scan per fetch once statistics count a backlog).
+  text: `update floor_calendar.job set state = 'active', started_on = now() where id = any(array(
+           select id from floor_calendar.job where state = 'created' order by seq limit $1 for update skip locked))
          returning id, filters`
 }
 const COMPLETE = {
@@ -45,9 +51,21 @@ const COMPLETE = {
          update floor_calendar.job set state = 'completed', completed_on = now(), events = $3, bytes = $4
          where id = $1 returning id, state, filters, created_on, started_on, completed_on, events, bytes`
 }
-const READ = { name: 'floor-read', text: 'select id, state, filters, created_on, started_on, completed_on, events, bytes from floor_calendar.job where id = $1' }
+const READ = {
+  name: 'floor-read',
+  text: 'select id, state, filters, created_on, started_on, completed_on, events, bytes from floor_calendar.job where id = $1'
+}
 
-interface JobRow { id: string, state: string, filters: TodoFilters, created_on: Date, started_on: Date | null, completed_on: Date | null, events: number | null, bytes: number | null }
+interface JobRow {
+  id: string
+  state: string
+  filters: TodoFilters
+  created_on: Date
+  started_on: Date | null
+  completed_on: Date | null
+  events: number | null
+  bytes: number | null
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const STATUS: Record<string, string> = { created: 'PENDING', active: 'STARTED', completed: 'SUCCESS' }
@@ -85,7 +103,8 @@ async function runJobs (fetcher: pg.Client): Promise<void> {
 }
 
 async function runJob (job: { id: string, filters: TodoFilters }): Promise<void> {
-  const page = await calendarTodosPage(todos, job.filters, 0, SMALL_CALENDAR_TODOS)
+  const page = await calendarTodosPage(todos, job.filters, 0, SMALL_CALENDAR_TODOS + 1)
+  if (page.length > SMALL_CALENDAR_TODOS) throw new Error(`the floor builds small calendars only (${page.length} todos)`)
   const calendar = renderCalendarText(page, { prodId: config.calendar.prodId, stamp: new Date() })
   const { rows: [row] } = await pool.query<JobRow>({ ...COMPLETE, values: [job.id, calendar, page.length, Buffer.byteLength(calendar)] })
   const waiters = unsettled.get(job.id) ?? []
@@ -100,11 +119,18 @@ await Promise.all([listener.connect(), fetcher.connect()])
 await fetcher.query('set synchronous_commit = off')
 let running: Promise<void> | undefined
 let again = false
+let stopping = false
 const wake = () => {
+  if (stopping) return
   if (running) { again = true; return }
-  running = runJobs(fetcher).catch((error) => console.error('floor worker:', error)).then(() => {
+  running = runJobs(fetcher).then(() => {
     running = undefined
     if (again) { again = false; wake() }
+  }, (error) => {
+    // No retries here: a failed job would leave its batch active and its waiters hanging, so the
+    // benchmark is told at once.
+    console.error('floor worker:', error)
+    process.exit(1)
   })
 }
 listener.on('notification', wake)
@@ -148,6 +174,7 @@ app.get('/api/v1/health', async () => ({ status: 'ok' }))
 
 await app.listen({ host: '127.0.0.1', port: Number(port) })
 process.once('SIGTERM', () => {
+  stopping = true
   Promise.all([app.close(), listener.end(), running]).then(() => Promise.all([fetcher.end(), pool.end(), todos.destroy()]))
     .then(() => process.exit(0), () => process.exit(1))
 })

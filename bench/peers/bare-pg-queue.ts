@@ -15,18 +15,20 @@ const BATCH = 50
 
 const SCHEMA = `
   create schema if not exists floor;
-  create table floor.job (id bigint generated always as identity primary key, queue text not null,
+  create table if not exists floor.job (id bigint generated always as identity primary key, queue text not null,
     state text not null default 'created', data jsonb not null);
-  create index on floor.job (queue, id) where state = 'created';
+  create index if not exists job_created on floor.job (queue, id) where state = 'created';
   create or replace function floor.wake() returns trigger language plpgsql as $$
   begin perform pg_notify('floor_' || NEW.queue, ''); return null; end $$;
-  create trigger wake after insert on floor.job for each row execute function floor.wake();`
+  create or replace trigger wake after insert on floor.job for each row execute function floor.wake();`
 
 const INSERT = { name: 'floor-insert', text: 'insert into floor.job (queue, data) values ($1, $2) returning id' }
 const FETCH = {
   name: 'floor-fetch',
-  text: `update floor.job set state = 'active' where id in (
-           select id from floor.job where queue = $1 and state = 'created' order by id limit $2 for update skip locked)
+  // = any(array(...)), not in (...): with the limit a parameter, the generic plan of `in` joins
+  // the whole table (a sequential scan per fetch once statistics count a backlog).
+  text: `update floor.job set state = 'active' where id = any(array(
+           select id from floor.job where queue = $1 and state = 'created' order by id limit $2 for update skip locked))
          returning id, data`
 }
 const COMPLETE = { name: 'floor-complete', text: "update floor.job set state = 'completed' where id = any($1::bigint[])" }
@@ -65,7 +67,8 @@ class FloorWorker {
   wake (): void {
     if (this.#running) { this.#again = true; return }
     this.#running = true
-    this.#loop().catch((error) => console.error('bare pg queue:', error))
+    // No retries here: a failed fetch or completion stops the benchmark rather than hanging it.
+    this.#loop().catch((error) => { console.error('bare pg queue:', error); process.exit(1) })
   }
 
   async #loop (): Promise<void> {
@@ -103,11 +106,12 @@ export async function barePgQueue (url: string): Promise<QueuePeer> {
       await listener.done(String(rows[0].id))
       return performance.now() - began
     },
-    async drain (count) {
+    async drain (count, queued) {
       for (let i = 0; i < count; i += 1000) {
         const data = Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({ filters: { window: i + j } }))
         await producer.query('insert into floor.job (queue, data) select $1, d from jsonb_array_elements($2::jsonb) d', ['drain', JSON.stringify(data)])
       }
+      await queued?.()
       const clock = new DrainClock()
       const drainer = await FloorWorker.start(url, 'drain', clock.mark)
       const rate = await clock.jobsPerSecond(count, async () =>

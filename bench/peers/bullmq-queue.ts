@@ -25,10 +25,11 @@ export async function bullmqQueue (): Promise<QueuePeer> {
       await job.waitUntilFinished(events, 10_000)
       return performance.now() - began
     },
-    async drain (count) {
+    async drain (count, queued) {
       for (let i = 0; i < count; i += 1000) {
         await drainQueue.addBulk(Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({ name: 'job', data: { filters: { window: i + j } } })))
       }
+      await queued?.()
       const clock = new DrainClock()
       const drainer = new Worker('drain', async () => { clock.mark() }, { connection, prefix, concurrency: CONCURRENCY })
       const rate = await clock.jobsPerSecond(count, async () => {

@@ -29,10 +29,11 @@ export async function graphileQueue (url: string): Promise<QueuePeer> {
       await listener.done(String(job.id))
       return performance.now() - began
     },
-    async drain (count) {
+    async drain (count, queued) {
       for (let i = 0; i < count; i += 1000) {
         await utils.addJobs(Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({ identifier: 'drain', payload: { filters: { window: i + j } } })))
       }
+      await queued?.()
       const clock = new DrainClock()
       const drainer = await run({
         connectionString: url, concurrency: CONCURRENCY, noHandleSignals: true, pollInterval: 2000, logger: quiet, preset, taskList: { drain: async () => { clock.mark() } }

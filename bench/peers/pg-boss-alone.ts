@@ -30,10 +30,11 @@ export async function pgBossAlone (url: string): Promise<QueuePeer> {
       await done
       return performance.now() - began
     },
-    async drain (count) {
+    async drain (count, queued) {
       for (let i = 0; i < count; i += 1000) {
         await boss.insert('drain', Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({ data: { filters: { window: i + j } } })))
       }
+      await queued?.()
       const clock = new DrainClock()
       await boss.work('drain', WORK, async () => { clock.mark() })
       const rate = await clock.jobsPerSecond(count, async () =>

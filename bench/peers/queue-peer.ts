@@ -1,5 +1,5 @@
 // What the queue-level benchmark asks of each queue it compares (pg-boss alone, BullMQ,
-// graphile-worker), each with a trivial handler, in this process.
+// graphile-worker, the bare Postgres queue), each with a trivial handler, in this process.
 import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface QueuePeer {
@@ -10,8 +10,9 @@ export interface QueuePeer {
   /**
    * `count` jobs queued while no worker runs, then one worker (this process) started: jobs per
    * second from the first job handed to the handler to the queue counting them all done.
+   * `queued` runs once the backlog is in, before the worker starts.
    */
-  drain (count: number): Promise<number>
+  drain (count: number, queued?: () => Promise<void>): Promise<number>
   close (): Promise<void>
 }
 
