@@ -17,6 +17,7 @@ import { barePgQueue } from './peers/bare-pg-queue.ts'
 import { bullmqQueue } from './peers/bullmq-queue.ts'
 import { graphileQueue } from './peers/graphile-queue.ts'
 import { pgBossAlone } from './peers/pg-boss-alone.ts'
+import { pgBossAsServed } from './peers/pg-boss-as-served.ts'
 import type { QueuePeer } from './peers/queue-peer.ts'
 
 const median = (values: number[]) => summarize(values).p50
@@ -29,8 +30,8 @@ export const queueLevel: Benchmark = async ({ server, smoke, log }) => {
 
   const peers = new Map<string, QueuePeer>()
   const databases = new Map<string, string>() // the Postgres queues' own
-  for (const [name, start] of [['pg-boss', pgBossAlone], ['graphile-worker', graphileQueue], ['floor', barePgQueue]] as const) {
-    databases.set(name, (await server.createDatabase(`queue_${name.replace('-', '_')}`)).url)
+  for (const [name, start] of [['pg-boss', pgBossAlone], ['pg-boss as served', pgBossAsServed], ['graphile-worker', graphileQueue], ['floor', barePgQueue]] as const) {
+    databases.set(name, (await server.createDatabase(`queue_${name.replace(/\W/g, '_')}`)).url)
     peers.set(name, await start(databases.get(name)!))
   }
   const refreshStatistics = async (name: string) => { if (databases.has(name)) await analyze(databases.get(name)!) }
@@ -42,6 +43,7 @@ export const queueLevel: Benchmark = async ({ server, smoke, log }) => {
     for (const name of names) await refreshStatistics(name)
     log(`queue: enqueue -> done, ${rounds} alternating rounds of ${perRound} jobs each (${names.join(', ')})`)
     const latency = await alternate(names, rounds, async (name) => {
+      await refreshStatistics(name) // each round adds its jobs: as autovacuum would, once a tenth changed
       const samples: number[] = []
       for (let i = 0; i < perRound; i++) samples.push(await peers.get(name)!.latency())
       return samples
@@ -68,7 +70,8 @@ export const queueLevel: Benchmark = async ({ server, smoke, log }) => {
       ]
     }
     const results = names.filter((n) => n !== 'pg-boss').flatMap((name) => compare('pg-boss', name))
-    if (peers.has('BullMQ')) results.push(...compare('floor', 'BullMQ'))
+    results.push(...compare('pg-boss as served', 'floor'))
+    if (peers.has('BullMQ')) results.push(...compare('pg-boss as served', 'BullMQ'), ...compare('floor', 'BullMQ'))
     return results
   } finally {
     for (const peer of peers.values()) await peer.close()
