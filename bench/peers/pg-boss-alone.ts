@@ -1,7 +1,7 @@
 // The queue floor: pg-boss 12 as it comes (no prepared statements, no grouping submitter), with
 // the service's LISTEN/NOTIFY settings and fetch options, and a handler that does nothing.
 import { randomUUID } from 'node:crypto'
-import { PgBoss } from 'pg-boss'
+import { PgBoss, type WorkOptions } from 'pg-boss'
 import { loadConfig } from '../../src/config.ts'
 import { sql } from '../lib/database.ts'
 import { DoneListener, attachDoneTrigger } from './done-listener.ts'
@@ -30,21 +30,29 @@ export async function pgBossAlone (url: string): Promise<QueuePeer> {
       await done
       return performance.now() - began
     },
-    async drain (count, queued) {
-      for (let i = 0; i < count; i += 1000) {
-        await boss.insert('drain', Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({ data: { filters: { window: i + j } } })))
-      }
-      await queued?.()
-      const clock = new DrainClock()
-      await boss.work('drain', WORK, async () => { clock.mark() })
-      const rate = await clock.jobsPerSecond(count, async () =>
-        (await sql(url, "select count(*)::int as n from pgboss.job where name = 'drain' and state <> 'completed'"))[0].n)
-      await boss.offWork('drain', { wait: true })
-      return rate
-    },
+    drain: (count, queued) => drainPgBoss(boss, url, count, queued, WORK, async () => {}),
     async close () {
       await listener.close()
       await boss.stop({ graceful: false })
     }
   }
+}
+
+/**
+ * The drain of both pg-boss peers: `count` jobs inserted into the 'drain' queue, `queued`, then a
+ * worker with `work`'s options and `settle` as its handler, timed until the queue holds none.
+ */
+export async function drainPgBoss<R> (
+  boss: PgBoss, url: string, count: number, queued: (() => Promise<void>) | undefined, work: WorkOptions, settle: (jobs: Array<{ id: string }>) => Promise<R>
+): Promise<number> {
+  for (let i = 0; i < count; i += 1000) {
+    await boss.insert('drain', Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({ data: { filters: { window: i + j } } })))
+  }
+  await queued?.()
+  const clock = new DrainClock()
+  await boss.work('drain', work, async (jobs) => { clock.mark(); return await settle(jobs) })
+  const rate = await clock.jobsPerSecond(count, async () =>
+    (await sql(url, "select count(*)::int as n from pgboss.job where name = 'drain' and state <> 'completed'"))[0].n)
+  await boss.offWork('drain', { wait: true })
+  return rate
 }

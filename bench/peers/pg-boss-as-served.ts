@@ -1,11 +1,12 @@
 // pg-boss 12 as this service runs it, with a handler that does nothing: started by the service's
 // own startBoss (src/queue/boss.ts: prepared statements with generic plans, one worker loop woken
-// per NOTIFY), the calendar queue's options (src/calendar/queue.ts), its fetch options and
-// per-job results (src/calendar/consumers.ts), jobs queued through its JobSubmitter (pg-boss's
-// insert), and the start committed without waiting for the disk (migration 0009's trigger, here
-// for this peer's queues). Left out: task history, claims, the calendar and HTTP. Beside the
+// per NOTIFY), the calendar queue's options (src/calendar/queue.ts), its fetch options with
+// per-job results (calendarWorkOptions, src/calendar/consumers.ts), jobs queued through its
+// JobSubmitter (pg-boss's insert), and the start committed without waiting for the disk
+// (migration 0009's trigger, here for this peer's queues). Left out: task history, claims, the calendar and HTTP. Beside the
 // bare queue it says what pg-boss's own statements and loop cost; job-latency says the rest.
 import { randomUUID } from 'node:crypto'
+import { calendarWorkOptions } from '../../src/calendar/consumers.ts'
 import { ICAL_DEAD_LETTER_QUEUE, deadLetterQueueOptions, icalQueueOptions } from '../../src/calendar/queue.ts'
 import { loadConfig, withDatabaseUrl } from '../../src/config.ts'
 import { createLogger } from '../../src/logger.ts'
@@ -13,7 +14,8 @@ import { startBoss } from '../../src/queue/boss.ts'
 import { JobSubmitter } from '../../src/queue/submitter.ts'
 import { sql } from '../lib/database.ts'
 import { DoneListener, attachDoneTrigger } from './done-listener.ts'
-import { DrainClock, type QueuePeer } from './queue-peer.ts'
+import { drainPgBoss } from './pg-boss-alone.ts'
+import type { QueuePeer } from './queue-peer.ts'
 
 // As migration 0009 does for the calendar queue (0010's refinement concerns the service's own settle).
 const START_WITHOUT_FLUSH = `
@@ -24,16 +26,7 @@ const START_WITHOUT_FLUSH = `
 
 export async function pgBossAsServed (url: string): Promise<QueuePeer> {
   const config = withDatabaseUrl(loadConfig({ LOG_LEVEL: 'silent' }), url)
-  const { worker } = config
-  const work = {
-    batchSize: worker.batchSize,
-    localConcurrency: worker.concurrency,
-    burstWhenBatchFull: true,
-    pollingIntervalSeconds: worker.pollSeconds,
-    notifyPollingIntervalSeconds: worker.pollSeconds,
-    perJobResults: true,
-    includeMetadata: true
-  } as const
+  const work = calendarWorkOptions(config.worker)
   const options = icalQueueOptions(config.jobs, config.queue.listenNotify)
   const boss = await startBoss(config, createLogger('silent'), 'bench', [
     { name: ICAL_DEAD_LETTER_QUEUE, options: deadLetterQueueOptions(config.jobs) },
@@ -58,18 +51,7 @@ export async function pgBossAsServed (url: string): Promise<QueuePeer> {
         await settled
         return performance.now() - began
       },
-      async drain (count, queued) {
-        for (let i = 0; i < count; i += 1000) {
-          await boss.insert('drain', Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({ data: { filters: { window: i + j } } })))
-        }
-        await queued?.()
-        const clock = new DrainClock()
-        await boss.work('drain', work, async (jobs) => { clock.mark(); return done(jobs) })
-        const rate = await clock.jobsPerSecond(count, async () =>
-          (await sql(url, "select count(*)::int as n from pgboss.job where name = 'drain' and state <> 'completed'"))[0].n)
-        await boss.offWork('drain', { wait: true })
-        return rate
-      },
+      drain: (count, queued) => drainPgBoss(boss, url, count, queued, work, async (jobs) => done(jobs)),
       async close () {
         await listener.close()
         await boss.stop({ graceful: false })

@@ -9,6 +9,7 @@ import type { OneTripTransaction } from '../db/one-trip.ts'
 import { completeInTransaction } from '../queue/complete-in-transaction.ts'
 import { wakeOneWorker } from '../queue/wake-one.ts'
 import type { WorkerLiveness } from '../queue/liveness.ts'
+import type { Config } from '../config.ts'
 import { CALENDAR_CLEANUP_QUEUE, ICAL_QUEUE, type IcalJobOutput } from './queue.ts'
 import { icalJobHandler, type IcalJobDeps } from './job.ts'
 import { deleteCalendarsOlderThan } from './store.ts'
@@ -23,17 +24,9 @@ export interface CalendarConsumerDeps extends Omit<IcalJobDeps, 'completing'> {
   liveness?: WorkerLiveness | undefined
 }
 
-export async function startCalendarConsumers (boss: PgBoss, deps: CalendarConsumerDeps): Promise<void> {
-  const { worker, jobs } = deps.config
-  // A job stored on its own is completed in its storing transaction (job.ts), by pg-boss's complete().
-  const completing = { complete: completeInTransaction<IcalJobOutput>(boss, ICAL_QUEUE), transaction: deps.oneTrip }
-  const handler = deps.metrics.instrument(ICAL_QUEUE, worker.concurrency, claimingHandler(deps, ICAL_QUEUE, icalJobHandler({ ...deps, completing })))
-  // A full batch: more may be waiting that one NOTIFY announced, so another loop is woken to share them.
-  const recruiting: typeof handler = (jobs) => {
-    if (jobs.length >= worker.batchSize) wakeOneWorker(boss, ICAL_QUEUE)
-    return handler(jobs)
-  }
-  await boss.work(ICAL_QUEUE, {
+/** How a calendar worker fetches (also what bench/peers/pg-boss-as-served.ts runs pg-boss with). */
+export function calendarWorkOptions (worker: Config['worker']) {
+  return {
     batchSize: worker.batchSize,
     localConcurrency: worker.concurrency,
     // A full batch means more are waiting: fetch again at once instead of after a polling
@@ -46,7 +39,20 @@ export async function startCalendarConsumers (boss: PgBoss, deps: CalendarConsum
     perJobResults: true,
     // Creation, start and due times and the retry limit, for the wait and end-to-end metrics.
     includeMetadata: true
-  }, recruiting)
+  } as const
+}
+
+export async function startCalendarConsumers (boss: PgBoss, deps: CalendarConsumerDeps): Promise<void> {
+  const { worker, jobs } = deps.config
+  // A job stored on its own is completed in its storing transaction (job.ts), by pg-boss's complete().
+  const completing = { complete: completeInTransaction<IcalJobOutput>(boss, ICAL_QUEUE), transaction: deps.oneTrip }
+  const handler = deps.metrics.instrument(ICAL_QUEUE, worker.concurrency, claimingHandler(deps, ICAL_QUEUE, icalJobHandler({ ...deps, completing })))
+  // A full batch: more may be waiting that one NOTIFY announced, so another loop is woken to share them.
+  const recruiting: typeof handler = (jobs) => {
+    if (jobs.length >= worker.batchSize) wakeOneWorker(boss, ICAL_QUEUE)
+    return handler(jobs)
+  }
+  await boss.work(ICAL_QUEUE, calendarWorkOptions(worker), recruiting)
 
   // Calendars are kept as long as their jobs: an hourly sweep removes the expired ones.
   await boss.work(CALENDAR_CLEANUP_QUEUE, { includeMetadata: true }, deps.metrics.instrument(CALENDAR_CLEANUP_QUEUE, 1, async () => {
